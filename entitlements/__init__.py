@@ -1,0 +1,1 @@
+"""Application catalogue, subscriptions, access grants (django-guardian) and their audit trail."""

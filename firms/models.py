@@ -1,0 +1,30 @@
+"""The firm's legal identity, inside its own schema: the issuer of its invoices."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FirmProfile(models.Model):
+    """One row per firm schema."""
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    siren = models.CharField(_("SIREN"), max_length=9)
+    vat_number = models.CharField(_("VAT number"), max_length=13, blank=True)
+    legal_form = models.CharField(_("legal form"), max_length=50, blank=True)
+    share_capital = models.DecimalField(
+        _("share capital"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    address_line = models.CharField(_("address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    primary_colour = models.CharField(_("main colour"), max_length=7, default="#1d4ed8")
+
+    class Meta:
+        verbose_name = _("firm identity")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="firm_profile_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return self.legal_name

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the public site and each firm's portal."""

@@ -1,0 +1,1 @@
+"""Pricing, monthly runs, invoices and credit notes, Factur-X documents, payments."""

@@ -1,0 +1,9 @@
+"""URLs of a firm's host (<slug>.<BASE_DOMAIN>)."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("api.urls")),
+    path("", include("frontend.urls")),
+]
