@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench lock ci clean-data
+.PHONY: install run test lint bench lock check clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,15 @@ lock: $(BIN)/python
 
 clean-data:
 	rm -rf .data
+
+# Production settings must pass Django's deployment checklist; no service is contacted.
+DEPLOY_ENV := DJANGO_SETTINGS_MODULE=saas.settings DJANGO_DEBUG=0 \
+	DJANGO_SECRET_KEY=check-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN \
+	DATABASE_URL=postgres://comptoir:secret@db.internal:5432/comptoir \
+	REDIS_URL=redis://cache.internal:6379/0 CELERY_BROKER_URL=amqp://mq.internal:5672// \
+	S3_ENDPOINT_URL=https://s3.eu-west-3.amazonaws.com BASE_DOMAIN=comptoir.example \
+	EMAIL_URL=smtp+tls://mailer:secret@smtp.internal:587
+
+check: install
+	$(BIN)/portal makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(BIN)/python -m django check --deploy --fail-level WARNING

@@ -39,7 +39,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             key = FirmAPIKey.objects.get_from_key(secret)
         except FirmAPIKey.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
-        if not key.is_valid(secret):
+        if key.has_expired or not key.is_valid(secret):
             raise exceptions.AuthenticationFailed(_("This API key is revoked or expired."))
         FirmAPIKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
         return ApiKeyActor(key), key

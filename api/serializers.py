@@ -30,10 +30,12 @@ class CompanySerializer(serializers.ModelSerializer):
 
 
 class ApiKeySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(max_length=50)
+
     class Meta:
         model = FirmAPIKey
-        fields = ["id", "prefix", "name", "created", "expiry_date", "revoked", "last_used_at"]
-        read_only_fields = ["id", "prefix", "created", "revoked", "last_used_at"]
+        fields = ["prefix", "name", "created", "expiry_date", "revoked", "last_used_at"]
+        read_only_fields = ["prefix", "created", "revoked", "last_used_at"]
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):

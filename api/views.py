@@ -40,6 +40,8 @@ class ApiKeyViewSet(
     serializer_class = ApiKeySerializer
     permission_classes = [FirmAdmin]
     queryset = FirmAPIKey.objects.all()
+    lookup_field = "prefix"  # the primary key holds the hash: it never leaves the database
+    pagination_class = None
 
     @extend_schema(responses={201: ApiKeyCreatedSerializer})
     def create(self, request, *args, **kwargs):

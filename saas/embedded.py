@@ -46,7 +46,7 @@ class Started:
             self.pg = None
 
 
-def configure_environment(*, database_name: str = "comptoir") -> Started:
+def configure_environment(*, database_name: str = "comptoir", redis_db: int = 0) -> Started:
     """Start what is missing and export its variables. Services already running are reused."""
     DATA.mkdir(parents=True, exist_ok=True)
     started = Started()
@@ -54,8 +54,8 @@ def configure_environment(*, database_name: str = "comptoir") -> Started:
         os.environ["DATABASE_URL"] = _postgres(started, database_name)
     if not os.environ.get("CELERY_BROKER_URL") or not os.environ.get("REDIS_URL"):
         url = _valkey(started)
-        os.environ.setdefault("REDIS_URL", f"{url}/0")
-        os.environ.setdefault("CELERY_BROKER_URL", f"{url}/0")
+        os.environ.setdefault("REDIS_URL", f"{url}/{redis_db}")
+        os.environ.setdefault("CELERY_BROKER_URL", f"{url}/{redis_db}")
     if not os.environ.get("S3_ENDPOINT_URL"):
         os.environ["S3_ENDPOINT_URL"] = _s3(started)
         os.environ.setdefault("S3_ACCESS_KEY_ID", S3_ACCESS_KEY)
