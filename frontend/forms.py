@@ -3,6 +3,11 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import User
+from clients.validators import siren_clean
+from tenants.errors import DomainError
+from tenants.provisioning import slug_check
+
 
 class FirmSignupForm(forms.Form):
     name = forms.CharField(label=_("Firm name"), max_length=200)
@@ -12,7 +17,10 @@ class FirmSignupForm(forms.Form):
     slug = forms.CharField(
         label=_("Portal address"),
         max_length=40,
-        help_text=_("Lowercase letters, digits and hyphens: it becomes <address>.%(domain)s"),
+        help_text=_(
+            "Lowercase letters without accents, digits and hyphens: "
+            "your portal will be at your-firm.%(domain)s"
+        ),
     )
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
@@ -27,6 +35,30 @@ class FirmSignupForm(forms.Form):
     def __init__(self, *args, domain: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["slug"].help_text = self.fields["slug"].help_text % {"domain": domain}
+
+    # The service checks all of this again; checking here shows every mistake at once.
+    def clean_siren(self) -> str:
+        return siren_clean(self.cleaned_data["siren"])
+
+    def clean_slug(self) -> str:
+        try:
+            return slug_check(self.cleaned_data["slug"])
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password"):
+            user = User(
+                email=data.get("email", ""),
+                first_name=data.get("first_name", ""),
+                last_name=data.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(data["password"], user)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return data
 
 
 class EmailAuthenticationForm(AuthenticationForm):

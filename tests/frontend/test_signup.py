@@ -70,7 +70,7 @@ def test_an_existing_address_is_refused(alpha):
     response = _public().post("/inscription/", VALID | {"slug": "alpha"})
 
     assert response.status_code == 400
-    assert "déjà prise" in " ".join(response.context["form"].errors["slug"])
+    assert "déjà utilisée" in " ".join(response.context["form"].errors["slug"])
 
 
 def test_english_speakers_get_english_messages():

@@ -1,6 +1,7 @@
 """Every S3 key lives under its firm's prefix, on the real S3 API server."""
 
 import urllib.request
+import uuid
 
 import pytest
 from django_tenants.utils import schema_context
@@ -33,15 +34,16 @@ def test_no_key_without_a_firm():
 
 
 def test_an_object_stored_for_firm_a_is_not_seen_by_firm_b(alpha, beta):
+    folder = f"isolation-{uuid.uuid4()}"
     with alpha.context():
-        digest = storage.put("isolation/a.txt", b"alpha only", content_type="text/plain")
-        listed_in_a = storage.list_paths("isolation/")
+        digest = storage.put(f"{folder}/a.txt", b"alpha only", content_type="text/plain")
+        listed_in_a = storage.list_paths(f"{folder}/")
     with beta.context():
-        listed_in_b = storage.list_paths("isolation/")
-        exists_in_b = storage.exists("isolation/a.txt")
+        listed_in_b = storage.list_paths(f"{folder}/")
+        exists_in_b = storage.exists(f"{folder}/a.txt")
 
     assert len(digest) == 64
-    assert listed_in_a == ["isolation/a.txt"]
+    assert listed_in_a == [f"{folder}/a.txt"]
     assert listed_in_b == []
     assert exists_in_b is False
 

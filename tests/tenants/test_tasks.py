@@ -28,7 +28,12 @@ def worker(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         celery_app.control.purge()
         with start_worker(
-            celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"
+            celery_app,
+            pool="threads",
+            concurrency=1,  # one at a time: tests rely on the queue order
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=60,
         ) as running:
             yield running
         connection.set_schema_to_public()
