@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench lock check clean-data
+.PHONY: install run test chromium lint bench lock check clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,12 @@ install: $(STAMP)
 run: install
 	$(BIN)/portal run
 
-test: install
+test: install chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Browser tests drive Debian's chromium; installed here when missing (the machine runs as root).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 lint: install
 	$(BIN)/ruff check .

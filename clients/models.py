@@ -1,9 +1,11 @@
-"""The people of a firm's portal, its client companies, and who belongs to which company."""
+"""The people of a firm's portal, its client companies, who belongs to which company,
+invitations, reactivation requests and the sessions people hold."""
 
 from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -46,6 +48,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     firm_role = models.CharField(
         _("firm role"), max_length=20, choices=FirmRole.choices, default=FirmRole.NONE, blank=True
     )
+    notify_invoices = models.BooleanField(_("e-mail me when an invoice is issued"), default=True)
+    notify_access = models.BooleanField(
+        _("e-mail me when my access to an application changes"), default=True
+    )
+    pending_email = models.EmailField(_("new e-mail address to confirm"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -112,6 +119,16 @@ class Company(models.Model):
     billing = models.CharField(
         _("billing"), max_length=10, choices=Billing.choices, default=Billing.DIRECT
     )
+    accountant = models.ForeignKey(
+        "User",
+        verbose_name=_("assigned accountant"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_companies",
+        limit_choices_to={"firm_role__in": ["admin", "accountant"]},
+    )
+    cancelled_at = models.DateTimeField(_("cancelled on"), null=True, blank=True)
     external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -144,3 +161,78 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} / {self.company} ({self.role})"
+
+
+class Invitation(models.Model):
+    """A person invited to one or more companies; the link is valid 7 days and used once."""
+
+    email = models.EmailField(_("e-mail address"))
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    companies = models.ManyToManyField(Company, related_name="invitations")
+    role = models.CharField(_("role"), max_length=20, choices=Membership.Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ReactivationRequest(models.Model):
+    """A paying company asks its firm to reopen its cancelled account."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="reactivation_requests"
+    )
+    requested_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company"],
+                condition=models.Q(status="pending"),
+                name="one_pending_reactivation_per_company",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} ({self.status})"
+
+
+class UserSession(AbstractBaseSession):
+    """Django's database session, with whose it is and where it was opened from, so a person
+    can see their sessions and end them (`clients.sessions` is the engine)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="sessions"
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    last_activity = models.DateTimeField(auto_now=True)
+
+    @classmethod
+    def get_session_store_class(cls):
+        from clients.sessions import SessionStore
+
+        return SessionStore

@@ -1,10 +1,15 @@
-"""Reads on companies and people that pages, the API and tasks share."""
+"""Reads on companies and people that pages, the API and tasks share.
+
+`access_*` helpers look an object up through the user's rights: missing and not yours both
+raise NotFound, so a page or endpoint answers 404 either way.
+"""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from clients.models import Company, User
+from clients.models import Company, Membership, User
+from tenants.errors import NotFound
 
 
 def companies_visible_to(user: User) -> QuerySet[Company]:
@@ -14,3 +19,37 @@ def companies_visible_to(user: User) -> QuerySet[Company]:
     if user.is_firm_staff:
         return Company.objects.all()
     return Company.objects.filter(memberships__user=user).distinct()
+
+
+def companies_administered_by(user: User) -> QuerySet[Company]:
+    """The companies where `user` is a client administrator."""
+    if not user.is_active:
+        return Company.objects.none()
+    return Company.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.ADMIN
+    ).distinct()
+
+
+def is_client_admin(user: User) -> bool:
+    return (
+        user.is_active and Membership.objects.filter(user=user, role=Membership.Role.ADMIN).exists()
+    )
+
+
+def access_company_as_admin(user: User, company_id: int | str) -> Company:
+    try:
+        return companies_administered_by(user).get(pk=int(company_id))
+    except (Company.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def people_administered_by(user: User) -> QuerySet[User]:
+    """The people who belong to at least one company `user` administers."""
+    return User.objects.filter(memberships__company__in=companies_administered_by(user)).distinct()
+
+
+def access_person_as_admin(user: User, person_id: int | str) -> User:
+    try:
+        return people_administered_by(user).get(pk=int(person_id))
+    except (User.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None

@@ -18,7 +18,14 @@ class FirmProfile(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    email = models.EmailField(_("contact e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    logo_path = models.CharField(_("logo"), max_length=200, blank=True)
     primary_colour = models.CharField(_("main colour"), max_length=7, default="#1d4ed8")
+    require_2fa = models.BooleanField(
+        _("require two-factor authentication for staff and client administrators"),
+        default=False,
+    )
 
     class Meta:
         verbose_name = _("firm identity")

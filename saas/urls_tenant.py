@@ -5,5 +5,9 @@ from django.urls import include, path
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("api.urls")),
+    path("mon-compte/", include("frontend.account.urls")),
+    path("utilisateurs/", include("frontend.people.urls")),
+    path("entreprises/", include("frontend.companies.urls")),
+    path("cabinet/", include("frontend.backoffice.urls")),
     path("", include("frontend.urls")),
 ]

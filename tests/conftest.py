@@ -33,9 +33,20 @@ class TestFirm:
         return tenant_context(self.firm)
 
 
+def pytest_collection_modifyitems(config, items):
+    # pytest-django sets up the test database only for the databases that the selected tests
+    # mark; browser tests talk to it through a server process, so they are marked here and
+    # `_django_db_helper` (tests/e2e/conftest.py) keeps them outside any transaction.
+    for item in items:
+        if "tests/e2e/" in item.nodeid and not item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.django_db)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
+        name = connection.settings_dict["NAME"]
+        assert name == connection.creation._get_test_db_name(), f"not a test database: {name}"
         call_command("migrate_firms", verbosity=0)
         storage.bucket_ensure()
         for slug, name, siren in (

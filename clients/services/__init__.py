@@ -1,4 +1,7 @@
-"""Writes on people, companies and memberships: one transaction each."""
+"""Writes on people, companies and memberships: one transaction each.
+
+Area modules beside this one: `account` (Mon compte), `invitations`, `lifecycle` (cancel,
+reactivate), `backoffice` (the firm's own management of its clients)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Mon compte: the pages of this space."""

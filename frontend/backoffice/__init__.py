@@ -1,0 +1,1 @@
+"""Cabinet: the pages of this space."""

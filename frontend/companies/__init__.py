@@ -1,0 +1,1 @@
+"""Entreprises: the pages of this space."""

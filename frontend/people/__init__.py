@@ -1,0 +1,1 @@
+"""Utilisateurs: the pages of this space."""
