@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test chromium lint bench lock check clean-data
+.PHONY: install run test chromium messages lint bench lock check clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,3 +54,13 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=saas.settings DJANGO_DEBUG=0 \
 check: install
 	$(BIN)/portal makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(BIN)/python -m django check --deploy --fail-level WARNING
+
+# Refresh the catalogues from the sources, taking translations from frontend/locale/fr/parts/
+# first (GNU gettext tools needed), then compile them.
+messages: install
+	$(BIN)/portal makemessages -l fr -l en --ignore=.venv --ignore=.data --ignore=tests --no-obsolete
+	@if ls frontend/locale/fr/parts/*.po >/dev/null 2>&1; then \
+		msgcat --use-first frontend/locale/fr/parts/*.po frontend/locale/fr/LC_MESSAGES/django.po \
+			-o frontend/locale/fr/LC_MESSAGES/django.po && \
+		$(BIN)/portal makemessages -l fr --ignore=.venv --ignore=.data --ignore=tests --no-obsolete; fi
+	$(BIN)/pybabel compile --domain django --directory frontend/locale --statistics
