@@ -9,6 +9,8 @@ app_name = "api"
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("companies", views.CompanyViewSet, basename="company")
+router.register("users", views.UserViewSet, basename="user")
+router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("api-keys", views.ApiKeyViewSet, basename="api-key")
 
 urlpatterns = [

@@ -13,11 +13,14 @@ from tenants.errors import NotFound
 
 
 def companies_visible_to(user: User) -> QuerySet[Company]:
-    """Firm staff see every company of the firm; a client sees the companies they belong to."""
+    """A firm administrator sees every company of the firm, an accountant those assigned to
+    them, a client the companies they belong to."""
     if not user.is_active:
         return Company.objects.none()
-    if user.is_firm_staff:
+    if user.is_firm_admin:
         return Company.objects.all()
+    if user.is_firm_staff:
+        return Company.objects.filter(accountant=user)
     return Company.objects.filter(memberships__user=user).distinct()
 
 

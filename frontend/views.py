@@ -1,27 +1,16 @@
-"""A firm's portal: sign-in, first password, and the home page."""
+"""A firm's portal: the first password, and the home page (Mon compte's landing).
+
+Signing in and password reset live in `frontend.auth_views`."""
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Membership
-from clients.selectors import companies_visible_to
-from frontend.forms import EmailAuthenticationForm
+from frontend.account.views import index as home
+from frontend.auth_views import LoginView
 
-
-class LoginView(auth_views.LoginView):
-    template_name = "frontend/login.html"
-    authentication_form = EmailAuthenticationForm
-    redirect_authenticated_user = True
-
-    def get_initial(self):
-        return {"username": self.request.GET.get("email", "")}
-
-    def form_invalid(self, form):
-        return self.render_to_response(self.get_context_data(form=form), status=400)
+__all__ = ["LoginView", "PasswordSetView", "home"]
 
 
 class PasswordSetView(auth_views.PasswordResetConfirmView):
@@ -35,16 +24,3 @@ class PasswordSetView(auth_views.PasswordResetConfirmView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=400)
-
-
-@login_required
-def home(request):
-    memberships = (
-        Membership.objects.filter(user=request.user)
-        .select_related("company")
-        .order_by("company__legal_name")
-    )
-    context = {"memberships": memberships}
-    if request.user.is_firm_staff:
-        context["company_count"] = companies_visible_to(request.user).count()
-    return render(request, "frontend/home.html", context)

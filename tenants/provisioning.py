@@ -10,9 +10,9 @@ from typing import TypeVar
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
-from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists, tenant_context
 
+from tenants.clone import clone_schema
 from tenants.errors import DomainError
 from tenants.models import Domain, Firm
 
@@ -70,7 +70,7 @@ def firm_provision(
             schema_name=schema_for(slug), name=name.strip(), slug=slug, siren=siren
         )
         Domain.objects.create(domain=host_for(slug), tenant=firm, is_primary=True)
-        CloneSchema().clone_schema(template, firm.schema_name, "DATA")
+        clone_schema(template, firm.schema_name)
         with tenant_context(firm):
             populated = populate(firm)
     connection.set_schema_to_public()

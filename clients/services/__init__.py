@@ -224,13 +224,9 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
         raise DomainError(_("You cannot deactivate your own account."), code="self")
     if not _may_manage_person(actor, user):
         raise NotFound()
-    if not is_firm_wide(actor) and not getattr(actor, "is_firm_staff", False):
-        elsewhere = Membership.objects.filter(user=user).exclude(
-            company__in=Company.objects.filter(
-                memberships__user=actor, memberships__role=Membership.Role.ADMIN
-            )
-        )
-        if elsewhere.exists():
+    if not is_firm_wide(actor):
+        companies = Company.objects.filter(memberships__user=user)
+        if not all(administers_company(actor, company) for company in companies):
             raise PermissionDenied(
                 _("This person also belongs to companies you do not administer.")
             )

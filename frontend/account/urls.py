@@ -1,3 +1,5 @@
+"""Mon compte: the pages of this space."""
+
 from django.urls import path
 
 from frontend.account import views
@@ -6,4 +8,20 @@ app_name = "account"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("informations/", views.information, name="information"),
+    path("informations/e-mail/", views.email_change, name="email_change"),
+    path("informations/e-mail/annuler/", views.email_change_cancel, name="email_change_cancel"),
+    path("e-mail/confirmer/<str:token>/", views.email_confirm, name="email_confirm"),
+    path("mot-de-passe/", views.password, name="password"),
+    path("double-authentification/", views.two_factor, name="two_factor"),
+    path("double-authentification/activer/", views.two_factor_enrol, name="two_factor_enrol"),
+    path("double-authentification/codes/", views.recovery_codes, name="recovery_codes"),
+    path(
+        "double-authentification/desactiver/",
+        views.two_factor_disable,
+        name="two_factor_disable",
+    ),
+    path("sessions/", views.sessions, name="sessions"),
+    path("sessions/tout-fermer/", views.sessions_end_all, name="sessions_end_all"),
+    path("sessions/<str:session_id>/fermer/", views.session_end, name="session_end"),
 ]

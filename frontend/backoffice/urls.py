@@ -1,3 +1,5 @@
+"""Cabinet: the pages of this space."""
+
 from django.urls import path
 
 from frontend.backoffice import views
@@ -6,4 +8,43 @@ app_name = "backoffice"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("entreprises/", views.company_list, name="companies"),
+    path("entreprises/nouvelle/", views.company_create, name="company_create"),
+    path("entreprises/<int:company_id>/", views.company_detail, name="company_detail"),
+    path("entreprises/<int:company_id>/modifier/", views.company_edit_view, name="company_edit"),
+    path(
+        "entreprises/<int:company_id>/archiver/",
+        views.company_archive_view,
+        name="company_archive",
+    ),
+    path("entreprises/<int:company_id>/inviter/", views.company_invite, name="company_invite"),
+    path(
+        "entreprises/<int:company_id>/invitations/<int:invitation_id>/renvoyer/",
+        views.invitation_act,
+        {"resend": True},
+        name="invitation_resend",
+    ),
+    path(
+        "entreprises/<int:company_id>/invitations/<int:invitation_id>/annuler/",
+        views.invitation_act,
+        {"resend": False},
+        name="invitation_revoke",
+    ),
+    path(
+        "entreprises/<int:company_id>/personnes/<int:user_id>/acces/",
+        views.person_set_active,
+        name="person_set_active",
+    ),
+    path("equipe/", views.staff_list, name="staff"),
+    path("equipe/<int:staff_id>/role/", views.staff_role, name="staff_role"),
+    path("equipe/<int:staff_id>/acces/", views.staff_active, name="staff_active"),
+    path("identite/", views.identity, name="identity"),
+    path("identite/logo/", views.identity_logo, name="identity_logo"),
+    path("logo/", views.logo, name="logo"),
+    path("reactivations/", views.reactivations, name="reactivations"),
+    path(
+        "reactivations/<int:request_id>/decision/",
+        views.reactivation_decide_view,
+        name="reactivation_decide",
+    ),
 ]

@@ -30,6 +30,8 @@ def test_a_firm_signs_up_and_signs_in(server, page, cleanup):
     screenshot(page, "public-signup")
     page.locator("form[novalidate] button[type=submit]").click()
 
+    page.wait_for_load_state()
+    screenshot(page, "public-signup-sent")
     page.wait_for_url(f"http://navigateur.localhost:{server}/connexion/**")
     assert page.locator("#id_username").input_value() == "anne@navigateur.example"
     page.fill("#id_password", "Un-Mot-De-Passe-Solide-7")

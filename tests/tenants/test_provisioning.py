@@ -133,3 +133,39 @@ def test_messages_are_in_french_by_default():
         _open(slug="www")
 
     assert str(refused.value.message) == "Cette adresse est réservée, choisissez-en une autre."
+
+
+def _shape(schema: str) -> dict[str, list]:
+    queries = {
+        "columns": "SELECT table_name, column_name, data_type, is_nullable, column_default, "
+        "is_identity FROM information_schema.columns WHERE table_schema = %s",
+        "constraints": "SELECT c.relname, k.conname, k.contype FROM pg_constraint k "
+        "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = k.connamespace "
+        "WHERE n.nspname = %s",
+        "indexes": "SELECT tablename, indexname, "
+        "replace(indexdef, schemaname || '.', '') FROM pg_indexes WHERE schemaname = %s",
+    }
+    shape = {}
+    with connection.cursor() as cursor:
+        for name, sql in queries.items():
+            cursor.execute(sql, [schema])
+            shape[name] = sorted(
+                tuple(str(v).replace(schema, "<schema>") for v in row) for row in cursor.fetchall()
+            )
+    return shape
+
+
+def test_the_clone_matches_the_template_name_for_name():
+    opened = _open()
+
+    assert _shape(opened.firm.schema_name) == _shape("template_firm")
+
+
+def test_ids_in_the_clone_continue_after_the_template_rows():
+    opened = _open()
+
+    with tenant_context(opened.firm):
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.create(app_label="probe", model="probe")
+        assert ContentType.objects.filter(app_label="probe").exists()
