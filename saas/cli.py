@@ -53,6 +53,19 @@ def main(argv: list[str] | None = None) -> None:
 
         devstack.run(started)  # type: ignore[arg-type]
         return
+    if command == "demo":
+        started = _prepare()
+        try:
+            import django
+
+            django.setup()
+            from saas import demo
+
+            firm = demo.load()
+            print(f"Demo firm {firm.name} is ready at http://demo.localhost:8000/")
+        finally:
+            started.stop()  # type: ignore[attr-defined]
+        return
     if command in ALIASES:
         argv[1] = ALIASES[command]
     manage(argv)

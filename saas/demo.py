@@ -11,7 +11,7 @@ from django_tenants.utils import tenant_context
 from stdnum import luhn
 
 from clients.models import Company, Membership, User
-from clients.services import company_create, membership_add, user_create
+from clients.services import company_create, company_update, membership_add, user_create
 from clients.validators import vat_for
 from firms.services import firm_open
 from tenants.models import Firm
@@ -203,11 +203,19 @@ def _person(email: str, first: str, last: str, firm_role: str = "") -> User:
 
 
 def _people_and_companies() -> None:
-    for role, email, first, last in STAFF:
-        _person(email, first, last, firm_role=role)
-    for index, (name, form, capital, street, postal, city, admin, collaborators) in enumerate(
-        COMPANIES
-    ):
+    admin, accountant = (
+        _person(email, first, last, firm_role=role) for role, email, first, last in STAFF
+    )
+    for index, (
+        name,
+        form,
+        capital,
+        street,
+        postal,
+        city,
+        client_admin,
+        collaborators,
+    ) in enumerate(COMPANIES):
         siren = siren_for(index)
         company = Company.objects.filter(siren=siren).first() or company_create(
             legal_name=name,
@@ -221,9 +229,11 @@ def _people_and_companies() -> None:
             billing_email=f"compta@{_slug(name)[:24]}.example",
             status=Company.Status.TRIAL if index == 10 else Company.Status.ACTIVE,
         )
-        owner_company = next(c for c in COMPANIES if c[6] == admin)[0]
+        if index % 2 == 0 and company.accountant_id is None:
+            company_update(actor=admin, company=company, accountant=accountant)
+        owner_company = next(c for c in COMPANIES if c[6] == client_admin)[0]
         membership_add(
-            user=_person(email_of(*admin, owner_company), *admin),
+            user=_person(email_of(*client_admin, owner_company), *client_admin),
             company=company,
             role=Membership.Role.ADMIN,
         )
