@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Company, Membership, User, UserSession
 from clients.rights import administers_company, editable_company_fields, is_firm_wide
 from clients.validators import siren_clean, siret_clean, vat_clean
+from entitlements.services import grants_remove_for
 from tenants.errors import DomainError, NotFound, PermissionDenied
 
 
@@ -234,6 +235,7 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
     user.save(update_fields=["is_active"])
     if not active:
         UserSession.objects.filter(user=user).delete()
+        grants_remove_for(user=user, actor=actor)
     return user
 
 
@@ -257,6 +259,7 @@ def membership_remove(*, actor: Any, membership: Membership) -> None:
     if membership.role == Membership.Role.ADMIN:
         _keep_one_admin(membership.company, leaving=membership.user)
     membership.delete()
+    grants_remove_for(user=membership.user, company=membership.company, actor=actor)
 
 
 def _keep_one_admin(company: Company, *, leaving: User) -> None:
