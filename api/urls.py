@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import views
+from api import views, views_entitlements
 
 app_name = "api"
 
@@ -12,6 +12,10 @@ router.register("companies", views.CompanyViewSet, basename="company")
 router.register("users", views.UserViewSet, basename="user")
 router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("api-keys", views.ApiKeyViewSet, basename="api-key")
+router.register("applications", views_entitlements.ApplicationViewSet, basename="application")
+router.register("subscriptions", views_entitlements.SubscriptionViewSet, basename="subscription")
+router.register("grants", views_entitlements.GrantViewSet, basename="grant")
+router.register("audit-events", views_entitlements.AuditEventViewSet, basename="audit-event")
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from frontend import launch
 from frontend.account import views
 
 app_name = "account"
@@ -21,6 +22,8 @@ urlpatterns = [
         views.two_factor_disable,
         name="two_factor_disable",
     ),
+    path("services/", views.service_access, name="services"),
+    path("services/<int:subscription_id>/lancer/", launch.launch, name="launch"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/tout-fermer/", views.sessions_end_all, name="sessions_end_all"),
     path("sessions/<str:session_id>/fermer/", views.session_end, name="session_end"),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from clients.models import Company, Membership
 from clients.selectors import companies_visible_to
 from clients.services import account as services
+from entitlements.selectors import applications_usable_by
 from frontend.account.forms import (
     CodeForm,
     EmailChangeForm,
@@ -275,3 +276,14 @@ def sessions_end_all(request):
     services.sessions_end_all(actor=request.user)
     logout(request)
     return redirect("frontend:login")
+
+
+@login_required
+def service_access(request):
+    """Accès aux services: the applications I may use, by company."""
+    groups: list[dict] = []
+    for company, subscription, application in applications_usable_by(request.user):
+        if not groups or groups[-1]["company"].pk != company.pk:
+            groups.append({"company": company, "items": []})
+        groups[-1]["items"].append({"subscription": subscription, "application": application})
+    return render(request, "frontend/account/services.html", {"groups": groups})

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from frontend.backoffice import views
+from frontend.backoffice import entitlements_views, views
 
 app_name = "backoffice"
 
@@ -47,4 +47,45 @@ urlpatterns = [
         views.reactivation_decide_view,
         name="reactivation_decide",
     ),
+    path("applications/", entitlements_views.application_list, name="applications"),
+    path("applications/nouvelle/", entitlements_views.application_new, name="application_create"),
+    path(
+        "applications/<int:application_id>/modifier/",
+        entitlements_views.application_edit,
+        name="application_edit",
+    ),
+    path(
+        "applications/<int:application_id>/secret/",
+        entitlements_views.application_secret_new,
+        name="application_secret",
+    ),
+    path(
+        "entreprises/<int:company_id>/applications/",
+        entitlements_views.company_applications,
+        name="company_applications",
+    ),
+    path(
+        "entreprises/<int:company_id>/applications/<int:subscription_id>/modifier/",
+        entitlements_views.subscription_change,
+        name="subscription_change",
+    ),
+    path(
+        "entreprises/<int:company_id>/applications/<int:subscription_id>/arreter/",
+        entitlements_views.subscription_stop,
+        name="subscription_end",
+    ),
+    path(
+        "entreprises/<int:company_id>/applications/<int:subscription_id>/acces/<int:user_id>/ouvrir/",
+        entitlements_views.access_switch,
+        {"grant": True},
+        name="access_grant",
+    ),
+    path(
+        "entreprises/<int:company_id>/applications/<int:subscription_id>/acces/<int:user_id>/retirer/",
+        entitlements_views.access_switch,
+        {"grant": False},
+        name="access_revoke",
+    ),
+    path("journal/", entitlements_views.journal, name="journal"),
+    path("journal/export/", entitlements_views.journal_export, name="journal_export"),
 ]

@@ -4,7 +4,8 @@ its account. Every URL names its company."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -136,3 +137,129 @@ def reactivate(request, company_id):
 
 def _contact_form(company: Company) -> ContactForm:
     return ContactForm(initial={field: getattr(company, field) for field in CONTACT_FIELDS})
+
+
+# --- Applications and Accès utilisateur > applications --------------------------------------
+
+
+@client_admin_required
+def applications(request, company_id):
+    """The applications configured on the company, with the seats used."""
+    from entitlements.selectors import access_matrix, seats_used
+
+    company = _company(request, company_id)
+    _people, subscriptions, _granted = access_matrix(company)
+    used = seats_used(subscriptions)
+    rows = [{"subscription": s, "used": used.get(s.pk, 0)} for s in subscriptions]
+    context = _context(request, company, "applications", rows=rows)
+    return render(request, "frontend/companies/applications.html", context)
+
+
+def _cell(company, person, subscription, granted: bool, error=None) -> dict:
+    return {
+        "company": company,
+        "person": person,
+        "subscription": subscription,
+        "granted": granted,
+        "error": error,
+    }
+
+
+def _matrix(request, company, *, failed=None, status=200):
+    from entitlements.selectors import access_matrix
+
+    people, subscriptions, granted = access_matrix(company)
+    rows = []
+    for person in people:
+        cells = []
+        for s in subscriptions:
+            cell = _cell(company, person, s, (person.pk, s.pk) in granted)
+            if failed and failed[0] == person.pk and failed[1] == s.pk:
+                cell["error"] = failed[2]
+            cells.append(cell)
+        rows.append({"person": person, "cells": cells})
+    context = _context(
+        request, company, "access_applications", rows=rows, subscriptions=subscriptions
+    )
+    return render(request, "frontend/companies/access_applications.html", context, status=status)
+
+
+@client_admin_required
+def access_applications(request, company_id):
+    """People × applications: who may use what."""
+    return _matrix(request, _company(request, company_id))
+
+
+@require_POST
+@client_admin_required
+def access_toggle(request, company_id, subscription_id, user_id):
+    """Switch one person's access to one application (htmx swaps the cell; without htmx,
+    back to the matrix)."""
+    from clients.models import User
+    from entitlements.models import Subscription
+    from entitlements.services import grant_access, revoke_access
+
+    company = _company(request, company_id)
+    subscription = (
+        Subscription.objects.select_related("company", "application")
+        .filter(pk=subscription_id, company=company)
+        .exclude(status=Subscription.Status.ENDED)
+        .first()
+    )
+    person = User.objects.filter(pk=user_id, memberships__company=company).first()
+    if subscription is None or person is None:
+        raise Http404()
+    wanted = request.POST.get("grant") == "1"
+    error = None
+    try:
+        if wanted:
+            grant_access(actor=request.user, user=person, subscription=subscription)
+        else:
+            revoke_access(actor=request.user, user=person, subscription=subscription)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        error = exc
+    if not request.htmx:
+        if error is not None:
+            return _matrix(request, company, failed=(person.pk, subscription.pk, error), status=400)
+        messages.success(request, _("The changes are saved."))
+        return redirect("companies:access_applications", company_id=company.pk)
+    granted = wanted if error is None else not wanted
+    return render(
+        request,
+        "frontend/companies/_access_cell.html",
+        {"cell": _cell(company, person, subscription, granted, error)},
+        status=400 if error else 200,
+    )
+
+
+@client_admin_required
+def journal(request, company_id):
+    """The audit trail of the company's applications and accesses, filterable."""
+    from frontend.backoffice.entitlements_forms import JournalFilterForm
+    from frontend.backoffice.entitlements_views import JOURNAL_PAGE_SIZE, journal_events
+
+    company = _company(request, company_id)
+    form = JournalFilterForm(request.GET or None)
+    events = journal_events([company], form).select_related(
+        "subscription__application", "target_user"
+    )
+    page = Paginator(events, JOURNAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = _context(request, company, "journal", form=form, page=page, query=query.urlencode())
+    return render(request, "frontend/companies/journal.html", context)
+
+
+@client_admin_required
+def journal_export(request, company_id):
+    from entitlements.audit_export import audit_csv_write
+    from frontend.backoffice.entitlements_forms import JournalFilterForm
+    from frontend.backoffice.entitlements_views import journal_events
+
+    company = _company(request, company_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="journal-{company.siren}.csv"'
+    audit_csv_write(journal_events([company], JournalFilterForm(request.GET or None)), response)
+    return response

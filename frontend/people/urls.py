@@ -3,7 +3,7 @@
 from django.urls import path
 
 from frontend import invitations
-from frontend.people import views
+from frontend.people import applications, views
 
 app_name = "people"
 
@@ -24,6 +24,12 @@ urlpatterns = [
     ),
     path("invitation/<str:token>/", invitations.accept, name="invitation_accept"),
     path("<int:person_id>/", views.detail, name="detail"),
+    path("<int:person_id>/applications/", applications.applications, name="applications"),
+    path(
+        "<int:person_id>/applications/<int:company_id>/",
+        applications.toggle,
+        name="applications_toggle",
+    ),
     path("<int:person_id>/role/", views.role, name="role"),
     path("<int:person_id>/retirer/", views.remove, name="remove"),
     path("<int:person_id>/desactiver/", views.deactivate, name="deactivate"),
