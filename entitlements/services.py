@@ -471,14 +471,20 @@ def revoke_access(
 # --- company-level rights ------------------------------------------------------------------
 
 
-@transaction.atomic
-def company_right_grant(
-    *, actor: Any, user: User, company: Company, codename: str, ip: str | None = None
-) -> bool:
+def _rights_changer_check(actor: Any, company: Company) -> None:
+    """Company rights are changed by its administrators and the staff in charge; a member
+    is told no, anyone else is told nothing."""
     if not administers_company(actor, company):
         if isinstance(actor, User) and _role_in(actor, company):
             raise PermissionDenied(_("Only a client administrator can change accesses."))
         raise NotFound()
+
+
+@transaction.atomic
+def company_right_grant(
+    *, actor: Any, user: User, company: Company, codename: str, ip: str | None = None
+) -> bool:
+    _rights_changer_check(actor, company)
     permission = _company_permission(codename)
     if not user.is_active or _role_in(user, company) is None:
         raise DomainError(
@@ -503,10 +509,7 @@ def company_right_grant(
 def company_right_revoke(
     *, actor: Any, user: User, company: Company, codename: str, ip: str | None = None
 ) -> bool:
-    if not administers_company(actor, company):
-        if isinstance(actor, User) and _role_in(actor, company):
-            raise PermissionDenied(_("Only a client administrator can change accesses."))
-        raise NotFound()
+    _rights_changer_check(actor, company)
     permission = _company_permission(codename)
     deleted, _rows = CompanyUserObjectPermission.objects.filter(
         user=user, content_object=company, permission=permission
