@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from stdnum import iban
+from stdnum import bic, iban
 from stdnum.exceptions import ValidationError as StdnumError
 
 from clients.models import User
@@ -191,6 +191,10 @@ PROFILE_FIELDS = frozenset(
         "postal_code",
         "city",
         "iban",
+        "bic",
+        "rcs_city",
+        "payment_terms_days",
+        "late_penalty_rate",
         "email",
         "phone",
         "primary_colour",
@@ -226,6 +230,19 @@ def firm_profile_update(*, actor: Any, **changes: Any) -> FirmProfile:
             raise DomainError(
                 _("Enter a valid IBAN, such as FR76 3000 6000 0112 3456 7890 189."), field="iban"
             ) from None
+    if changes.get("bic"):
+        try:
+            changes["bic"] = bic.validate(changes["bic"])
+        except StdnumError:
+            raise DomainError(_("Enter a valid BIC, such as BNPAFRPPXXX."), field="bic") from None
+    terms = changes.get("payment_terms_days")
+    if terms is not None and not 0 <= int(terms) <= 60:
+        raise DomainError(
+            _("French law caps payment terms at 60 days."), field="payment_terms_days"
+        )
+    rate = changes.get("late_penalty_rate")
+    if rate is not None and not 0 <= rate <= 100:
+        raise DomainError(_("Enter a rate between 0 and 100."), field="late_penalty_rate")
     if changes.get("email"):
         changes["email"] = email_clean(changes["email"])
     if "phone" in changes:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab  # noqa: F401 - used by the billing schedule
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -233,6 +233,9 @@ S3_REGION = env("S3_REGION", default="eu-west-3")
 S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID", default=None)
 S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY", default=None)
 S3_PRESIGNED_SECONDS = env.int("S3_PRESIGNED_SECONDS", default=300)
+# Invoices are locked in compliance mode for their legal retention when the store supports
+# S3 Object Lock (the bucket must be created with it).
+S3_OBJECT_LOCK = env.bool("S3_OBJECT_LOCK", default=False)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=env("REDIS_URL"))
@@ -245,7 +248,18 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="comptoir")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TENANT_CACHE_SECONDS = 60
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # The month just ended is billed on the 1st at 02:00, Paris time (CELERY_TIMEZONE).
+    "monthly-billing": {
+        "task": "invoicing.monthly",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
+    # Documents whose rendering task was lost (a worker killed between commit and upload).
+    "invoice-documents-sweep": {
+        "task": "invoicing.documents_sweep",
+        "schedule": crontab(minute="*/15"),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

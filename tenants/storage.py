@@ -4,6 +4,7 @@ downloads are short-lived presigned URLs."""
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 from functools import cache
 from typing import Any
@@ -58,6 +59,7 @@ def bucket_ensure() -> None:
         s3.create_bucket(
             Bucket=settings.S3_BUCKET,
             CreateBucketConfiguration={"LocationConstraint": settings.S3_REGION},
+            ObjectLockEnabledForBucket=settings.S3_OBJECT_LOCK,
         )
     s3.put_public_access_block(
         Bucket=settings.S3_BUCKET,
@@ -70,17 +72,42 @@ def bucket_ensure() -> None:
     )
 
 
-def put(path: str, body: bytes, *, content_type: str) -> str:
-    """Store `body`; returns its SHA-256 (hex), which S3 also checks on receipt."""
-    digest = hashlib.sha256(body).hexdigest()
+def put(
+    path: str, body: bytes, *, content_type: str, retain_until: datetime.date | None = None
+) -> str:
+    """Store `body`; returns its SHA-256 (hex), which S3 also checks on receipt and keeps.
+    With `retain_until` and S3_OBJECT_LOCK on, the object is locked (compliance mode) until
+    that day: nobody, not even the account's owner, can delete or overwrite it before."""
+    raw = hashlib.sha256(body).digest()
+    extra: dict[str, Any] = {}
+    if retain_until is not None and settings.S3_OBJECT_LOCK:
+        extra["ObjectLockMode"] = "COMPLIANCE"
+        extra["ObjectLockRetainUntilDate"] = datetime.datetime.combine(
+            retain_until, datetime.time.max, tzinfo=datetime.UTC
+        )
     client().put_object(
         Bucket=settings.S3_BUCKET,
         Key=key_for(path),
         Body=body,
         ContentType=content_type,
-        ChecksumSHA256=_b64(hashlib.sha256(body).digest()),
+        ChecksumSHA256=_b64(raw),
+        **extra,
     )
-    return digest
+    return raw.hex()
+
+
+def sha256_of(path: str) -> str | None:
+    """The SHA-256 (hex) S3 holds for the object, without reading it; None when absent."""
+    try:
+        head = client().head_object(
+            Bucket=settings.S3_BUCKET, Key=key_for(path), ChecksumMode="ENABLED"
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise
+    checksum = head.get("ChecksumSHA256")
+    return base64.b64decode(checksum).hex() if checksum else None
 
 
 def get(path: str) -> bytes:

@@ -1,0 +1,84 @@
+"""Invoicing tasks: thin, tenant-aware, safe to retry."""
+
+from __future__ import annotations
+
+import datetime
+
+from celery import shared_task
+from django.db import connection
+
+from invoicing import services
+from invoicing.models import BillingRun, Invoice, InvoiceArchive
+from tenants.provisioning import firm_url
+from tenants.tasks import FirmTask, PublicTask, for_each_firm
+
+
+@shared_task(base=PublicTask, name="invoicing.monthly")
+def monthly() -> int:
+    """Beat, on the 1st: one billing task per firm for the month just ended."""
+    period = services.billing_period_default().isoformat()
+    return for_each_firm("invoicing.firm_month", period)
+
+
+@shared_task(base=FirmTask, name="invoicing.firm_month")
+def firm_month(period_start: str) -> str:
+    run = services.billing_run_start(
+        actor=None,
+        period_start=datetime.date.fromisoformat(period_start),
+        trigger=BillingRun.Trigger.SCHEDULE,
+    )
+    return str(run.pk)
+
+
+@shared_task(base=FirmTask, name="invoicing.bill_chunk")
+def bill_chunk(run_id: str, company_ids: list[int]) -> int:
+    run = BillingRun.objects.get(pk=run_id)
+    services.bill_chunk(run, company_ids)
+    return len(company_ids)
+
+
+@shared_task(
+    base=FirmTask,
+    name="invoicing.document_fill",
+    bind=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=30,
+)
+def document_fill(self, invoice_id: int) -> str:
+    invoice = Invoice.objects.select_related("company", "credited_invoice").get(pk=invoice_id)
+    try:
+        document = services.document_store(invoice)
+    except Exception as error:
+        services.document_failed(invoice_id, error)
+        raise
+    return document.status
+
+
+@shared_task(base=FirmTask, name="invoicing.invoice_notify")
+def invoice_notify(invoice_id: int) -> int:
+    invoice = Invoice.objects.select_related("company").get(pk=invoice_id)
+    return services.invoice_notify(invoice, site_url=firm_url(connection.tenant).rstrip("/"))
+
+
+@shared_task(base=PublicTask, name="invoicing.documents_sweep")
+def documents_sweep() -> int:
+    return for_each_firm("invoicing.documents_resend")
+
+
+@shared_task(base=FirmTask, name="invoicing.documents_resend")
+def documents_resend() -> int:
+    ids = list(services.documents_pending())
+    for invoice_id in ids:
+        document_fill.apply_async((invoice_id,))
+    return len(ids)
+
+
+@shared_task(base=FirmTask, name="invoicing.archive_build", bind=True, max_retries=3)
+def archive_build(self, archive_id: str) -> str:
+    from invoicing.archives import archive_build as build
+
+    archive = InvoiceArchive.objects.get(pk=archive_id)
+    return build(archive, site_url=firm_url(connection.tenant).rstrip("/")).status
