@@ -18,9 +18,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils import timezone, translation
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -220,7 +220,7 @@ def monthly_lines(company: Company, period_start: datetime.date, language: str) 
                     subscription_id=subscription.pk,
                 )
             )
-    return [line for line in lines if line.total_excl_vat > 0]
+    return [line for line in lines if line.total_excl_vat != 0]
 
 
 # --- issuing ---------------------------------------------------------------------------------
@@ -381,9 +381,11 @@ def company_bill(
             _after_issue(invoice)
     except IntegrityError:
         # Issued by a concurrent run in the meantime: the unique constraint kept it single.
-        existing = Invoice.objects.get(
+        existing = Invoice.objects.filter(
             company=company, period_start=period_start, kind=Kind.INVOICE, origin="monthly"
-        )
+        ).first()
+        if existing is None:
+            raise
         return _record(run, company, Outcome(BillingRunItem.Outcome.ALREADY_ISSUED, "", existing))
     return outcome
 
@@ -758,7 +760,7 @@ def document_store(invoice: Invoice, *, logo: bytes | None = None) -> InvoiceDoc
 def document_failed(invoice_id: int, error: BaseException) -> None:
     InvoiceDocument.objects.filter(
         invoice_id=invoice_id, status=InvoiceDocument.Status.PENDING
-    ).update(last_error=f"{type(error).__name__}: {error}"[:500])
+    ).update(last_error=f"{type(error).__name__}: {error}"[:500], attempts=F("attempts") + 1)
 
 
 def documents_pending(older_than: datetime.timedelta = datetime.timedelta(minutes=5)):
@@ -838,26 +840,35 @@ def invoice_notify(invoice: Invoice, *, site_url: str) -> int:
         seller = invoice.seller.get("legal_name", "")
         for address, language in invoice_recipients(invoice):
             with translation.override(language or "fr"):
-                kind = gettext("credit note") if invoice.is_credit_note else gettext("invoice")
-                subject = gettext("New %(kind)s %(number)s from %(seller)s") % {
-                    "kind": kind,
-                    "number": invoice.number,
+                values = {
                     "seller": seller,
-                }
-                body = gettext(
-                    "Hello,\n\n%(seller)s has issued %(kind)s %(number)s of %(date)s for "
-                    "%(company)s: %(amount)s EUR incl. VAT, due on %(due)s.\n\n"
-                    "See it and download it in your space:\n%(url)s\n"
-                ) % {
-                    "seller": seller,
-                    "kind": kind,
                     "number": invoice.number,
                     "date": date_format(invoice.issue_date, "SHORT_DATE_FORMAT"),
                     "company": invoice.company.legal_name,
-                    "amount": invoice.total_incl_vat,
+                    "amount": number_format(invoice.total_incl_vat, 2, force_grouping=True),
                     "due": date_format(invoice.due_date, "SHORT_DATE_FORMAT"),
                     "url": f"{site_url}/mon-compte/factures/",
                 }
+                if invoice.is_credit_note:
+                    subject = gettext("New credit note %(number)s from %(seller)s") % values
+                    body = (
+                        gettext(
+                            "Hello,\n\n%(seller)s has issued credit note %(number)s of %(date)s "
+                            "for %(company)s: %(amount)s EUR incl. VAT.\n\n"
+                            "See it and download it in your space:\n%(url)s\n"
+                        )
+                        % values
+                    )
+                else:
+                    subject = gettext("New invoice %(number)s from %(seller)s") % values
+                    body = (
+                        gettext(
+                            "Hello,\n\n%(seller)s has issued invoice %(number)s of %(date)s for "
+                            "%(company)s: %(amount)s EUR incl. VAT, due on %(due)s.\n\n"
+                            "See it and download it in your space:\n%(url)s\n"
+                        )
+                        % values
+                    )
             messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
         document.notified_at = timezone.now()
         document.save(update_fields=["notified_at"])

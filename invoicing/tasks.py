@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import random
 
 from celery import shared_task
+from django.conf import settings
 from django.db import connection
 
 from invoicing import services
@@ -37,23 +39,18 @@ def bill_chunk(run_id: str, company_ids: list[int]) -> int:
     return len(company_ids)
 
 
-@shared_task(
-    base=FirmTask,
-    name="invoicing.document_fill",
-    bind=True,
-    autoretry_for=(Exception,),
-    retry_backoff=5,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=30,
-)
+@shared_task(base=FirmTask, name="invoicing.document_fill", bind=True, max_retries=30)
 def document_fill(self, invoice_id: int) -> str:
+    """Render and store the invoice's documents; while S3 (or anything) fails, retry with an
+    exponential backoff with jitter, up to an hour apart."""
     invoice = Invoice.objects.select_related("company", "credited_invoice").get(pk=invoice_id)
     try:
         document = services.document_store(invoice)
     except Exception as error:
         services.document_failed(invoice_id, error)
-        raise
+        delay = min(settings.INVOICE_DOCUMENT_RETRY_SECONDS * 2**self.request.retries, 3600)
+        jitter = random.uniform(0.5, 1.0)  # noqa: S311 - spreads retries, not a secret
+        raise self.retry(exc=error, countdown=delay * jitter) from error
     return document.status
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -100,8 +101,11 @@ ROOT_URLCONF = "saas.urls_tenant"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 
 MIDDLEWARE = [
+    "saas.health.ProbeMiddleware",
+    "saas.observability.RequestMiddleware",
     "tenants.middleware.FirmMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "saas.security.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "clients.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -140,6 +144,9 @@ WSGI_APPLICATION = "saas.wsgi.application"
 DATABASES = {"default": env.db("DATABASE_URL", engine="django_tenants.postgresql_backend")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3)
+)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default=None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -181,6 +188,17 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+# Cookies stay on the host that set them (no Domain attribute): one firm's session or token is
+# never sent to another firm's sub-domain. Over HTTPS the __Host- prefix makes browsers refuse
+# any such cookie set with a Domain, or without Secure, by a sibling sub-domain.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_NAME = "__Host-sessionid" if HTTPS else "sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken" if HTTPS else "csrftoken"
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Lockout after repeated failures, keyed by account and client address (per firm schema).
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
@@ -201,6 +219,26 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (django-csp, saas.security): no inline script anywhere but the API
+# reference pages; the only inline style is the firm's colour, which carries the nonce.
+# Forms may post to a firm's host from the public site (sign-up, then its first sign-in).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", f"*.{BASE_DOMAIN}{_ORIGIN_PORT}"],
+        "upgrade-insecure-requests": HTTPS,
+        "report-uri": env.list("CSP_REPORT_URI", default=[]) or None,
+    },
+}
+CSP_INLINE_ALLOWED_PREFIXES = ["/api/v1/docs/", "/api/v1/redoc/"]
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
@@ -236,6 +274,8 @@ S3_PRESIGNED_SECONDS = env.int("S3_PRESIGNED_SECONDS", default=300)
 # Invoices are locked in compliance mode for their legal retention when the store supports
 # S3 Object Lock (the bucket must be created with it).
 S3_OBJECT_LOCK = env.bool("S3_OBJECT_LOCK", default=False)
+# First wait before rendering an invoice's documents again after a failure (doubles each time).
+INVOICE_DOCUMENT_RETRY_SECONDS = env.int("INVOICE_DOCUMENT_RETRY_SECONDS", default=30)
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=env("REDIS_URL"))
@@ -287,14 +327,55 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
+# One line per event on stderr: JSON in production (request id, firm schema, user id; task id,
+# name and schema in workers: saas.observability), plain text on a developer's machine.
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "context": {"()": "saas.observability.ContextFilter"},
+        "skip_probes": {"()": "saas.observability.SkipProbes"},
+    },
+    "formatters": {
+        "json": {"()": "saas.observability.JsonFormatter"},
+        "text": {"()": "saas.observability.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own handlers would print some lines twice; the root handler has them all.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["skip_probes"],
+            "level": "INFO",
+            "propagate": False,
+        },
         "django.db.backends": {"level": "INFO"},
         "pgserver": {"level": "WARNING"},
         "botocore": {"level": "WARNING"},
     },
 }
+
+# Prometheus: `/metrics` on the public host; when set, scrapes send `Authorization: Bearer`.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# Error reports, only when a DSN is given. No personal data is sent.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("RELEASE", default=None),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )

@@ -97,17 +97,18 @@ def put(
 
 
 def sha256_of(path: str) -> str | None:
-    """The SHA-256 (hex) S3 holds for the object, without reading it; None when absent."""
+    """The SHA-256 (hex) of the stored bytes, read back and hashed here (S3-compatible stores
+    do not all keep a whole-object SHA-256); None when the object is absent."""
     try:
-        head = client().head_object(
-            Bucket=settings.S3_BUCKET, Key=key_for(path), ChecksumMode="ENABLED"
-        )
+        body = client().get_object(Bucket=settings.S3_BUCKET, Key=key_for(path))["Body"]
     except ClientError as error:
         if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
             return None
         raise
-    checksum = head.get("ChecksumSHA256")
-    return base64.b64decode(checksum).hex() if checksum else None
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: body.read(65536), b""):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def get(path: str) -> bytes:
