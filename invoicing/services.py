@@ -63,6 +63,7 @@ BUYER_REQUIRED = {
 SELLER_REQUIRED = {
     "legal_name": _("legal name"),
     "siren": _("SIREN"),
+    "vat_number": _("VAT number"),
     "address_line": _("address"),
     "postal_code": _("postal code"),
     "city": _("city"),
@@ -327,6 +328,7 @@ def company_bill(
     preview: bool = False,
     run: BillingRun | None = None,
     profile: FirmProfile | None = None,
+    document_later: bool = True,
 ) -> Outcome:
     """Bill `company` for the month of `period_start` (or say what it would bill), in one
     transaction with the run's item for it. Never raises for a company that cannot be billed:
@@ -378,7 +380,8 @@ def company_bill(
                 total_incl_vat=invoice.total_incl_vat,
             )
             _record(run, company, outcome)
-            _after_issue(invoice)
+            if document_later:
+                _after_issue(invoice)
     except IntegrityError:
         # Issued by a concurrent run in the meantime: the unique constraint kept it single.
         existing = Invoice.objects.filter(
@@ -392,21 +395,17 @@ def company_bill(
 
 def _record(run: BillingRun | None, company: Company, outcome: Outcome) -> Outcome:
     if run is not None:
-        BillingRunItem.objects.update_or_create(
-            run=run,
-            company=company,
-            defaults={
-                "outcome": outcome.outcome,
-                "reason": outcome.reason[:300],
-                "invoice": outcome.invoice,
-                "total_excl_vat": outcome.total_excl_vat
-                if outcome.invoice is None
-                else outcome.invoice.total_excl_vat,
-                "total_incl_vat": outcome.total_incl_vat
-                if outcome.invoice is None
-                else outcome.invoice.total_incl_vat,
-            },
-        )
+        invoice = outcome.invoice
+        values = {
+            "outcome": outcome.outcome,
+            "reason": outcome.reason[:300],
+            "invoice": invoice,
+            "total_excl_vat": invoice.total_excl_vat if invoice else outcome.total_excl_vat,
+            "total_incl_vat": invoice.total_incl_vat if invoice else outcome.total_incl_vat,
+            "attempts": F("attempts") + 1,
+        }
+        if not BillingRunItem.objects.filter(run=run, company=company).update(**values):
+            BillingRunItem.objects.create(run=run, company=company, **values | {"attempts": 1})
     return outcome
 
 
@@ -670,8 +669,10 @@ def billing_run_retry(*, actor: Any, run: BillingRun) -> int:
 
 
 def bill_chunk(run: BillingRun, company_ids: Sequence[int]) -> list[Invoice]:
-    """Bill the companies of one chunk, each in its own transaction; returns what was issued.
-    One company's failure is recorded on its item and does not stop the others."""
+    """Bill the companies of one chunk, each in its own transaction, then render and store
+    the documents of what was issued and send one notification task for them; returns the
+    invoices issued. One company's failure is recorded on its item and stops nothing else; a
+    document that cannot be stored now is retried later by its own task."""
     profile = firm_profile()
     pending = set(
         BillingRunItem.objects.filter(
@@ -687,6 +688,7 @@ def bill_chunk(run: BillingRun, company_ids: Sequence[int]) -> list[Invoice]:
                 preview=run.mode == BillingRun.Mode.PREVIEW,
                 run=run,
                 profile=profile,
+                document_later=False,
             )
         except Exception as error:
             log.exception("billing failed for company %s in run %s", company.pk, run.pk)
@@ -696,7 +698,32 @@ def bill_chunk(run: BillingRun, company_ids: Sequence[int]) -> list[Invoice]:
             continue
         if outcome.outcome == BillingRunItem.Outcome.ISSUED and outcome.invoice:
             issued.append(outcome.invoice)
+    if issued:
+        documents_store(issued, logo=_logo(profile))
     return issued
+
+
+def documents_store(invoices: Sequence[Invoice], *, logo: bytes | None) -> list[int]:
+    """Store the documents of freshly committed invoices; what fails goes to `document_fill`
+    with its backoff. One notification task follows for those stored. Returns their ids."""
+    from invoicing import tasks
+    from tenants.tasks import enqueue
+
+    stored = []
+    for invoice in invoices:
+        try:
+            document_store(invoice, logo=logo, notify=False)
+        except Exception as error:
+            log.warning("document of %s not stored yet: %s", invoice.number, error)
+            document_failed(invoice.pk, error)
+            tasks.document_fill.apply_async(
+                (invoice.pk,), countdown=settings.INVOICE_DOCUMENT_RETRY_SECONDS
+            )
+            continue
+        stored.append(invoice.pk)
+    if stored:
+        enqueue(tasks.invoices_notify, stored)
+    return stored
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -714,8 +741,8 @@ def document_paths(invoice: Invoice) -> tuple[str, str]:
     return f"{base}.pdf", f"{base}.xml"
 
 
-def _logo() -> bytes | None:
-    path = firm_profile().logo_path
+def _logo(profile: FirmProfile | None = None) -> bytes | None:
+    path = (profile or firm_profile()).logo_path
     if not path or not path.endswith((".png", ".jpg", ".jpeg")):
         return None
     try:
@@ -725,7 +752,9 @@ def _logo() -> bytes | None:
         return None
 
 
-def document_store(invoice: Invoice, *, logo: bytes | None = None) -> InvoiceDocument:
+def document_store(
+    invoice: Invoice, *, logo: bytes | None = None, notify: bool = True
+) -> InvoiceDocument:
     """Render the Factur-X PDF and its XML, store both in S3, seal the document row. Safe to
     repeat: a ready document is left as it is."""
     from invoicing.document import document_build, document_data
@@ -738,23 +767,25 @@ def document_store(invoice: Invoice, *, logo: bytes | None = None) -> InvoiceDoc
     retention = retained_until(invoice.issue_date)
     pdf_sha = storage.put(pdf_path, pdf, content_type="application/pdf", retain_until=retention)
     xml_sha = storage.put(xml_path, xml, content_type="application/xml", retain_until=retention)
-    with transaction.atomic():
-        document = InvoiceDocument.objects.select_for_update().get(invoice=invoice)
-        if document.status == InvoiceDocument.Status.READY:
-            return document
-        document.status = InvoiceDocument.Status.READY
-        document.pdf_path, document.xml_path = pdf_path, xml_path
-        document.pdf_sha256, document.xml_sha256 = pdf_sha, xml_sha
-        document.pdf_size = len(pdf)
-        document.attempts += 1
-        document.last_error = ""
-        document.ready_at = timezone.now()
-        document.save()
+    sealed = InvoiceDocument.objects.filter(
+        invoice=invoice, status=InvoiceDocument.Status.PENDING
+    ).update(
+        status=InvoiceDocument.Status.READY,
+        pdf_path=pdf_path,
+        xml_path=xml_path,
+        pdf_sha256=pdf_sha,
+        xml_sha256=xml_sha,
+        pdf_size=len(pdf),
+        attempts=F("attempts") + 1,
+        last_error="",
+        ready_at=timezone.now(),
+    )
+    if sealed and notify:
         from invoicing import tasks
         from tenants.tasks import enqueue
 
-        enqueue(tasks.invoice_notify, invoice.pk)
-    return document
+        enqueue(tasks.invoices_notify, [invoice.pk])
+    return InvoiceDocument.objects.get(invoice=invoice)
 
 
 def document_failed(invoice_id: int, error: BaseException) -> None:
@@ -828,9 +859,18 @@ def invoice_recipients(invoice: Invoice) -> list[tuple[str, str]]:
     return list(recipients.values())
 
 
-def invoice_notify(invoice: Invoice, *, site_url: str) -> int:
+def invoices_notify(invoice_ids: Sequence[int], *, site_url: str) -> int:
+    """Tell the recipients of each invoice, over one mail connection; returns mails sent."""
+    from django.core.mail import get_connection
+
+    mailer = get_connection()
+    invoices = Invoice.objects.filter(pk__in=invoice_ids).select_related("company")
+    return sum(invoice_notify(invoice, site_url=site_url, mailer=mailer) for invoice in invoices)
+
+
+def invoice_notify(invoice: Invoice, *, site_url: str, mailer: Any = None) -> int:
     """E-mail the recipients once; returns how many were sent."""
-    from django.core.mail import EmailMessage
+    from django.core.mail import EmailMessage, get_connection
 
     with transaction.atomic():
         document = InvoiceDocument.objects.select_for_update().get(invoice=invoice)
@@ -873,7 +913,5 @@ def invoice_notify(invoice: Invoice, *, site_url: str) -> int:
         document.notified_at = timezone.now()
         document.save(update_fields=["notified_at"])
     if messages:
-        from django.core.mail import get_connection
-
-        get_connection().send_messages(messages)
+        (mailer or get_connection()).send_messages(messages)
     return len(messages)

@@ -54,10 +54,9 @@ def document_fill(self, invoice_id: int) -> str:
     return document.status
 
 
-@shared_task(base=FirmTask, name="invoicing.invoice_notify")
-def invoice_notify(invoice_id: int) -> int:
-    invoice = Invoice.objects.select_related("company").get(pk=invoice_id)
-    return services.invoice_notify(invoice, site_url=firm_url(connection.tenant).rstrip("/"))
+@shared_task(base=FirmTask, name="invoicing.invoices_notify")
+def invoices_notify(invoice_ids: list[int]) -> int:
+    return services.invoices_notify(invoice_ids, site_url=firm_url(connection.tenant).rstrip("/"))
 
 
 @shared_task(base=PublicTask, name="invoicing.documents_sweep")
