@@ -130,6 +130,8 @@ def buyer_problems(company: Company) -> list[str]:
     problems = []
     if company.billing != Company.Billing.DIRECT:
         problems.append(gettext("billed elsewhere"))
+    if company.status == Company.Status.TRIAL:
+        problems.append(gettext("in its trial period"))
     missing = _missing(buyer_snapshot(company), BUYER_REQUIRED)
     if missing:
         problems.append(gettext("billing data incomplete: %s") % ", ".join(missing))

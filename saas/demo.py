@@ -1,10 +1,12 @@
-"""Demo data: "Cabinet Démo" at demo.<BASE_DOMAIN>, a dozen client companies and their people.
+"""Demo data: "Cabinet Démo" at demo.<BASE_DOMAIN>, a dozen client companies and their people,
+the firm's catalogue, subscriptions and accesses, and the last three months' invoices.
 
 Every SIREN and VAT number passes its checksum. Loading twice changes nothing.
 """
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 from django_tenants.utils import tenant_context
@@ -13,7 +15,18 @@ from stdnum import luhn
 from clients.models import Company, Membership, User
 from clients.services import company_create, company_update, membership_add, user_create
 from clients.validators import vat_for
+from entitlements.models import Application, Subscription
+from entitlements.services import (
+    application_create,
+    company_right_grant,
+    grant_defaults,
+    subscription_create,
+)
+from firms.models import FirmProfile
 from firms.services import firm_open
+from invoicing import services as invoicing
+from invoicing.pricing import previous_month
+from tenants import storage
 from tenants.models import Firm
 
 DEMO_SLUG = "demo"
@@ -177,6 +190,7 @@ def demo_logins() -> list[tuple[str, str]]:
 
 
 def load() -> Firm:
+    storage.bucket_ensure()
     firm = Firm.objects.filter(slug=DEMO_SLUG).first()
     if firm is None:
         firm = firm_open(
@@ -189,6 +203,8 @@ def load() -> Firm:
         ).firm
     with tenant_context(firm):
         _people_and_companies()
+        _catalogue_and_subscriptions()
+        _invoices()
     return firm
 
 
@@ -243,3 +259,96 @@ def _people_and_companies() -> None:
                 company=company,
                 role=Membership.Role.COLLABORATOR,
             )
+
+
+# name, category, pricing, price excl. VAT, sensitive, launch URL
+CATALOGUE = [
+    (
+        "Comptabilité en ligne",
+        "bookkeeping",
+        "per_company_month",
+        "49.00",
+        False,
+        "https://compta.demo.example/launch",
+    ),
+    (
+        "Notes de frais",
+        "expense_reports",
+        "per_user_month",
+        "8.00",
+        False,
+        "https://frais.demo.example/launch",
+    ),
+    (
+        "Banque et rapprochement",
+        "bank",
+        "per_company_month",
+        "19.00",
+        True,
+        "https://banque.demo.example/launch",
+    ),
+    ("Honoraires de tenue comptable", "fees", "per_company_month", "180.00", False, ""),
+]
+
+
+def _catalogue_and_subscriptions() -> None:
+    admin = User.objects.get(email=STAFF[0][1])
+    FirmProfile.objects.filter(pk=1, iban="").update(
+        legal_name="Cabinet Démo Expertise Comptable",
+        legal_form="SAS",
+        share_capital=Decimal("50000.00"),
+        vat_number=vat_for(FIRM_SIREN),
+        rcs_city="Lyon",
+        address_line="8 place Bellecour",
+        postal_code="69002",
+        city="Lyon",
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPPXXX",
+        email="facturation@cabinet-demo.example",
+    )
+    applications = []
+    for name, category, pricing, price, sensitive, url in CATALOGUE:
+        application = Application.objects.filter(name=name).first() or application_create(
+            actor=admin,
+            name=name,
+            category=category,
+            pricing=pricing,
+            price_excl_vat=Decimal(price),
+            is_sensitive=sensitive,
+            launch_url=url,
+        )
+        applications.append(application)
+    start = previous_month(previous_month(previous_month(datetime.date.today())))
+    for index, company in enumerate(Company.objects.order_by("siren")):
+        if company.status == Company.Status.TRIAL:
+            continue
+        chosen = applications if index % 3 == 0 else [applications[0], applications[3]]
+        for offset, application in enumerate(chosen):
+            if Subscription.objects.filter(company=company, application=application).exists():
+                continue
+            subscription_create(
+                actor=admin,
+                company=company,
+                application=application,
+                # Some start mid-month, to show a prorated line.
+                start_date=start + datetime.timedelta(days=9 * (offset % 2) * (index % 2)),
+            )
+        for membership in company.memberships.select_related("user"):
+            grant_defaults(actor=admin, user=membership.user, company=company)
+    first = Company.objects.get(legal_name=COMPANIES[0][0])
+    collaborator = User.objects.get(email=email_of(*COMPANIES[0][7][0], COMPANIES[0][0]))
+    for codename in ("view_invoices", "download_invoices"):
+        company_right_grant(actor=admin, user=collaborator, company=first, codename=codename)
+
+
+def _invoices() -> None:
+    """The last three months billed, with their documents; billing again changes nothing."""
+    period = previous_month(datetime.date.today())
+    periods = [previous_month(previous_month(period)), previous_month(period), period]
+    for period_start in periods:
+        for company in invoicing.billable_companies():
+            outcome = invoicing.company_bill(
+                company=company, period_start=period_start, document_later=False
+            )
+            if outcome.invoice is not None:
+                invoicing.document_store(outcome.invoice, notify=False)
