@@ -701,7 +701,7 @@ def bill_chunk(run: BillingRun, company_ids: Sequence[int]) -> list[Invoice]:
         if outcome.outcome == BillingRunItem.Outcome.ISSUED and outcome.invoice:
             issued.append(outcome.invoice)
     if issued:
-        documents_store(issued, logo=_logo(profile))
+        documents_store(issued, logo=_logo(profile) or NO_LOGO)
     return issued
 
 
@@ -714,7 +714,7 @@ def documents_store(invoices: Sequence[Invoice], *, logo: bytes | None) -> list[
     stored = []
     for invoice in invoices:
         try:
-            document_store(invoice, logo=logo, notify=False)
+            document_store(invoice, logo=logo, notify=False, fresh=True)
         except Exception as error:
             log.warning("document of %s not stored yet: %s", invoice.number, error)
             document_failed(invoice.pk, error)
@@ -754,17 +754,25 @@ def _logo(profile: FirmProfile | None = None) -> bytes | None:
         return None
 
 
+NO_LOGO = b""
+
+
 def document_store(
-    invoice: Invoice, *, logo: bytes | None = None, notify: bool = True
-) -> InvoiceDocument:
+    invoice: Invoice, *, logo: bytes | None = None, notify: bool = True, fresh: bool = False
+) -> InvoiceDocument | None:
     """Render the Factur-X PDF and its XML, store both in S3, seal the document row. Safe to
-    repeat: a ready document is left as it is."""
+    repeat: a ready document is left as it is. `logo` None reads the firm's (NO_LOGO: none);
+    `fresh` says the caller has just issued the invoice, so its document is pending, and
+    wants nothing back; otherwise the document is returned."""
     from invoicing.document import document_build, document_data
 
-    document = InvoiceDocument.objects.get(invoice=invoice)
-    if document.status == InvoiceDocument.Status.READY:
-        return document
-    pdf, xml = document_build(document_data(invoice, logo=logo if logo is not None else _logo()))
+    if not fresh:
+        document = InvoiceDocument.objects.get(invoice=invoice)
+        if document.status == InvoiceDocument.Status.READY:
+            return document
+    if logo is None:
+        logo = _logo()
+    pdf, xml = document_build(document_data(invoice, logo=logo or None))
     pdf_path, xml_path = document_paths(invoice)
     retention = retained_until(invoice.issue_date)
     pdf_sha = storage.put(pdf_path, pdf, content_type="application/pdf", retain_until=retention)
@@ -787,7 +795,7 @@ def document_store(
         from tenants.tasks import enqueue
 
         enqueue(tasks.invoices_notify, [invoice.pk])
-    return InvoiceDocument.objects.get(invoice=invoice)
+    return None if fresh else InvoiceDocument.objects.get(invoice=invoice)
 
 
 def document_failed(invoice_id: int, error: BaseException) -> None:

@@ -45,13 +45,13 @@ def document_fill(self, invoice_id: int) -> str:
     exponential backoff with jitter, up to an hour apart."""
     invoice = Invoice.objects.select_related("company", "credited_invoice").get(pk=invoice_id)
     try:
-        document = services.document_store(invoice)
+        services.document_store(invoice)
     except Exception as error:
         services.document_failed(invoice_id, error)
         delay = min(settings.INVOICE_DOCUMENT_RETRY_SECONDS * 2**self.request.retries, 3600)
         jitter = random.uniform(0.5, 1.0)  # noqa: S311 - spreads retries, not a secret
         raise self.retry(exc=error, countdown=delay * jitter) from error
-    return document.status
+    return invoice.number
 
 
 @shared_task(base=FirmTask, name="invoicing.invoices_notify")

@@ -81,6 +81,8 @@ def put(
     raw = hashlib.sha256(body).digest()
     extra: dict[str, Any] = {}
     if retain_until is not None and settings.S3_OBJECT_LOCK:
+        # Object Lock wants the body's MD5 in the request (S3's rule, not a security choice).
+        extra["ContentMD5"] = _b64(hashlib.md5(body, usedforsecurity=False).digest())
         extra["ObjectLockMode"] = "COMPLIANCE"
         extra["ObjectLockRetainUntilDate"] = datetime.datetime.combine(
             retain_until, datetime.time.max, tzinfo=datetime.UTC
