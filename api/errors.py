@@ -80,6 +80,7 @@ def _title(code: int) -> str:
         status.HTTP_403_FORBIDDEN: _("Forbidden"),
         status.HTTP_404_NOT_FOUND: _("Not found"),
         status.HTTP_405_METHOD_NOT_ALLOWED: _("Method not allowed"),
+        status.HTTP_409_CONFLICT: _("Conflict"),
         status.HTTP_429_TOO_MANY_REQUESTS: _("Too many requests"),
     }
     return titles.get(code, _("Error"))

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import views, views_entitlements
+from api import views, views_entitlements, views_invoicing
 
 app_name = "api"
 
@@ -16,6 +16,14 @@ router.register("applications", views_entitlements.ApplicationViewSet, basename=
 router.register("subscriptions", views_entitlements.SubscriptionViewSet, basename="subscription")
 router.register("grants", views_entitlements.GrantViewSet, basename="grant")
 router.register("audit-events", views_entitlements.AuditEventViewSet, basename="audit-event")
+router.register("invoices", views_invoicing.InvoiceViewSet, basename="invoice")
+router.register("credit-notes", views_invoicing.CreditNoteViewSet, basename="credit-note")
+router.register("billing-runs", views_invoicing.BillingRunViewSet, basename="billing-run")
+router.register(
+    r"billing-runs/(?P<run_id>[^/.]+)/items",
+    views_invoicing.BillingRunItemViewSet,
+    basename="billing-run-item",
+)
 
 urlpatterns = [
     path("", include(router.urls)),

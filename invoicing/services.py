@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 
 NUMBER_PREFIX = {Kind.INVOICE: "F", Kind.CREDIT_NOTE: "AV"}
 CHUNK_SIZE = 50
+# Bounds of what a line may hold, well inside the columns (12 and 14 digits).
+LARGEST = Decimal("1e9")
+LINE_TOTAL_MAX = Decimal("1e9")
 BUYER_REQUIRED = {
     "legal_name": _("legal name"),
     "address_line": _("address"),
@@ -427,6 +430,8 @@ def _decimal(value: Any, *, field: str) -> Decimal:
         raise DomainError(_("Enter a number."), field=field) from None
     if not number.is_finite():
         raise DomainError(_("Enter a number."), field=field)
+    if abs(number) >= LARGEST:
+        raise DomainError(_("Enter a smaller number."), field=field)
     return number
 
 
@@ -461,6 +466,11 @@ def _manual_lines(lines: Iterable[dict[str, Any]]) -> list[LineDraft]:
                 vat_rate=vat_rate,
             )
         )
+    for index, draft in enumerate(drafts):
+        if draft.total_excl_vat >= LINE_TOTAL_MAX:
+            raise DomainError(
+                _("This line's amount is too large."), field=f"lines.{index}.unit_price"
+            )
     if not drafts:
         raise DomainError(_("Add at least one line."), field="lines")
     if len(drafts) > 200:
