@@ -23,6 +23,7 @@ LEGAL_FIELDS = frozenset(
         "billing",
         "accountant",
         "external_id",
+        "payment_terms_days",
     }
 )
 CONTACT_FIELDS = frozenset(

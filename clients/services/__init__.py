@@ -163,6 +163,13 @@ def company_update(*, actor: Any, company: Company, **changes: Any) -> Company:
         )
     if changes.get("siret"):
         changes["siret"] = _checked("siret", siret_clean, changes["siret"], siren=siren)
+    terms = changes.get("payment_terms_days")
+    if terms not in (None, "") and not (str(terms).isdigit() and 0 <= int(terms) <= 60):
+        raise DomainError(
+            _("French law caps payment terms at 60 days."), field="payment_terms_days"
+        )
+    if terms == "":
+        changes["payment_terms_days"] = None
     if changes.get("billing_email"):
         changes["billing_email"] = email_clean(changes["billing_email"], field="billing_email")
     if "phone" in changes:

@@ -24,6 +24,7 @@ COMPANY_FIELDS = [
     "phone",
     "status",
     "billing",
+    "payment_terms_days",
     "accountant",
 ]
 
@@ -41,6 +42,14 @@ class CompanyForm(forms.ModelForm):
     siret = forms.CharField(label=_("SIRET"), max_length=20, required=False)
     vat_number = forms.CharField(label=_("VAT number"), max_length=20, required=False)
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"),
+        required=False,
+        min_value=0,
+        max_value=60,
+        help_text=_("Empty: the firm's terms."),
+        error_messages={"max_value": _("French law caps payment terms at 60 days.")},
+    )
 
     class Meta:
         model = Company
@@ -55,6 +64,7 @@ class CompanyForm(forms.ModelForm):
             del self.fields["accountant"]
         if self.instance.pk is None:
             del self.fields["status"]
+            del self.fields["payment_terms_days"]
 
     def _post_clean(self):
         # The services validate and save; the model's unique checks would only repeat them.
@@ -95,6 +105,21 @@ class FirmProfileForm(forms.ModelForm):
     siren = forms.CharField(label=_("SIREN"), max_length=11)
     vat_number = forms.CharField(label=_("VAT number"), max_length=20, required=False)
     iban = forms.CharField(label=_("IBAN"), max_length=42, required=False)
+    bic = forms.CharField(label=_("BIC"), max_length=15, required=False)
+    # Empty means the usual value (the model's default), never a blank that cannot be saved.
+    payment_terms_days = forms.IntegerField(
+        label=_("Payment terms (days)"),
+        required=False,
+        help_text=_("Printed on each invoice. Empty: 30 days; French law caps them at 60."),
+    )
+    late_penalty_rate = forms.DecimalField(
+        label=_("Late-payment penalty rate (% a year)"),
+        required=False,
+        max_digits=5,
+        decimal_places=2,
+        localize=True,
+        help_text=_("At least three times the legal interest rate. Empty: 12 %."),
+    )
     phone = forms.CharField(label=_("Phone"), max_length=32, required=False)
     primary_colour = forms.CharField(
         label=_("Main colour"),
@@ -114,7 +139,11 @@ class FirmProfileForm(forms.ModelForm):
             "address_line",
             "postal_code",
             "city",
+            "rcs_city",
             "iban",
+            "bic",
+            "payment_terms_days",
+            "late_penalty_rate",
             "email",
             "phone",
             "primary_colour",
@@ -122,6 +151,16 @@ class FirmProfileForm(forms.ModelForm):
         ]
         labels = {"require_2fa": _("Require two-factor authentication")}
         help_texts = {"require_2fa": _("For the firm's staff and the client administrators.")}
+
+    def _or_default(self, name: str):
+        value = self.cleaned_data.get(name)
+        return FirmProfile._meta.get_field(name).default if value is None else value
+
+    def clean_payment_terms_days(self):
+        return self._or_default("payment_terms_days")
+
+    def clean_late_penalty_rate(self):
+        return self._or_default("late_penalty_rate")
 
     def _post_clean(self):
         pass

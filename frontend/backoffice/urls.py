@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from frontend.backoffice import entitlements_views, views
+from frontend.backoffice import billing_views, entitlements_views, views
 
 app_name = "backoffice"
 
@@ -88,4 +88,37 @@ urlpatterns = [
     ),
     path("journal/", entitlements_views.journal, name="journal"),
     path("journal/export/", entitlements_views.journal_export, name="journal_export"),
+    path("facturation/", billing_views.billing_home, name="billing"),
+    path("facturation/<uuid:run_id>/", billing_views.run_detail, name="billing_run"),
+    path(
+        "facturation/<uuid:run_id>/avancement/",
+        billing_views.run_progress,
+        name="billing_run_progress",
+    ),
+    path("facturation/<uuid:run_id>/relancer/", billing_views.run_retry, name="billing_run_retry"),
+    path("facturation/<uuid:run_id>/emettre/", billing_views.run_issue, name="billing_run_issue"),
+    path("factures/", billing_views.invoice_list, name="invoices"),
+    path("factures/<int:invoice_id>/", billing_views.invoice_detail, name="invoice_detail"),
+    path(
+        "factures/<int:invoice_id>/avoir/",
+        billing_views.credit_note_create,
+        name="credit_note_create",
+    ),
+    path(
+        "factures/<int:invoice_id>/pdf/",
+        billing_views.invoice_download,
+        {"fmt": "pdf"},
+        name="invoice_pdf",
+    ),
+    path(
+        "factures/<int:invoice_id>/xml/",
+        billing_views.invoice_download,
+        {"fmt": "xml"},
+        name="invoice_xml",
+    ),
+    path(
+        "entreprises/<int:company_id>/factures/nouvelle/",
+        billing_views.invoice_create,
+        name="invoice_create",
+    ),
 ]

@@ -4,6 +4,7 @@ the filtered list, changes the firm's colour and logo; on a desktop and on a pho
 import re
 
 from django_tenants.utils import tenant_context
+from playwright.sync_api import expect
 
 from clients.models import Company
 from firms.models import FirmProfile
@@ -67,7 +68,7 @@ def test_admin_runs_the_back_office(server, page, phone, e2e_firm, django_db_blo
     assert "Menuiserie Lenoir" in rows.first.inner_text()
     page.fill("#id_q", "")
     page.select_option("#id_status", "active")
-    page.wait_for_function("document.querySelectorAll('#company-results tbody tr').length === 4")
+    expect(page.locator("#company-results tbody tr")).to_have_count(4)
     screenshot(page, "backoffice-company-list")
     page.goto(f"{base}/cabinet/")
     screenshot(page, "backoffice-index")
