@@ -4,6 +4,7 @@ from django.urls import path
 
 from frontend import launch
 from frontend.account import views
+from frontend.invoices import views as invoices
 
 app_name = "account"
 
@@ -24,6 +25,26 @@ urlpatterns = [
     ),
     path("services/", views.service_access, name="services"),
     path("services/<int:subscription_id>/lancer/", launch.launch, name="launch"),
+    path("factures/", invoices.account_invoices, name="invoices"),
+    path(
+        "factures/<int:invoice_id>/pdf/",
+        invoices.invoice_download,
+        {"fmt": "pdf"},
+        name="invoice_pdf",
+    ),
+    path(
+        "factures/<int:invoice_id>/xml/",
+        invoices.invoice_download,
+        {"fmt": "xml"},
+        name="invoice_xml",
+    ),
+    path("factures/archives/", invoices.account_archive_request, name="invoice_archives"),
+    path("factures/archives/<uuid:archive_id>/", invoices.archive_status, name="invoice_archive"),
+    path(
+        "factures/archives/<uuid:archive_id>/telecharger/",
+        invoices.archive_download,
+        name="invoice_archive_download",
+    ),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/tout-fermer/", views.sessions_end_all, name="sessions_end_all"),
     path("sessions/<str:session_id>/fermer/", views.session_end, name="session_end"),

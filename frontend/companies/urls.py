@@ -3,6 +3,7 @@
 from django.urls import path
 
 from frontend.companies import views
+from frontend.invoices import views as invoices
 
 app_name = "companies"
 
@@ -22,6 +23,12 @@ urlpatterns = [
         "<int:company_id>/acces/applications/<int:subscription_id>/<int:user_id>/",
         views.access_toggle,
         name="access_toggle",
+    ),
+    path("<int:company_id>/factures/", invoices.company_invoices, name="invoices"),
+    path(
+        "<int:company_id>/factures/archives/",
+        invoices.company_archive_request,
+        name="invoice_archives",
     ),
     path("<int:company_id>/resilier/", views.cancel, name="cancel"),
     path("<int:company_id>/reactiver/", views.reactivate, name="reactivate"),

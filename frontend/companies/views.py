@@ -18,7 +18,13 @@ from frontend.access import client_admin_required
 from frontend.companies.forms import CONTACT_FIELDS, ContactForm
 from tenants.errors import DomainError, NotFound
 
-SECTIONS = {"info": "companies:info", "access": "companies:access"}
+SECTIONS = {
+    "info": "companies:info",
+    "access": "companies:access",
+    "applications": "companies:applications",
+    "journal": "companies:journal",
+    "invoices": "companies:invoices",
+}
 
 
 @client_admin_required
