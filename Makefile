@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test chromium messages lint bench lock check clean-data
+.PHONY: install run test chromium messages lint infra-check bench lock check clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,13 +32,22 @@ chromium:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive --severity-level high --exclude '*/migrations/*' \
+		saas tenants firms clients entitlements invoicing api frontend
+
+# The Compose file, checked by Compose itself where its plugin is installed.
+infra-check:
+	@if docker compose version >/dev/null 2>&1; then \
+		docker compose -f infra/compose.yaml config --quiet && echo "infra/compose.yaml: valid"; \
+	else echo "infra/compose.yaml: check skipped, the docker compose plugin is not installed"; fi
 
 bench: install
 	$(BIN)/pytest -m bench -s tests/benchmarks $(PYTEST_ARGS)
 
 lock: $(BIN)/python
 	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
-	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra embedded --python-version 3.11 --generate-hashes --quiet -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --constraints requirements.lock --python-version 3.11 --generate-hashes --quiet -o infra/requirements.lock
 
 clean-data:
 	rm -rf .data

@@ -1073,7 +1073,9 @@ def _make_pdfa(canvas: Canvas, data: DocumentData, xml: bytes) -> None:
                 {
                     "ModDate": pdfdoc.PDFString(_pdf_date(moment)),
                     "Size": len(xml),
-                    "CheckSum": pdfdoc.PDFString(hashlib.md5(xml).digest(), enc="raw"),  # noqa: S324
+                    "CheckSum": pdfdoc.PDFString(
+                        hashlib.md5(xml, usedforsecurity=False).digest(), enc="raw"
+                    ),
                 }
             ),
         },

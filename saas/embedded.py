@@ -63,7 +63,7 @@ def configure_environment(*, database_name: str = "comptoir", redis_db: int = 0)
         os.environ.setdefault("S3_REGION", S3_REGION)
     if not os.environ.get("EMAIL_URL"):
         (DATA / "mail").mkdir(exist_ok=True)
-        os.environ["EMAIL_URL"] = f"filemail://{DATA / 'mail'}"
+        os.environ["EMAIL_URL"] = f"filemail:///{DATA / 'mail'}"
     return started
 
 
