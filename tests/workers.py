@@ -16,14 +16,14 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 
 
-def test_database_url() -> str:
+def database_url_of_tests() -> str:
     parts = urlsplit(os.environ["DATABASE_URL"])
     return urlunsplit(parts._replace(path=f"/{settings.DATABASES['default']['NAME']}"))
 
 
 def worker_start(*, name: str, log: Path, concurrency: int = 1) -> subprocess.Popen:
     env = os.environ | {
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": database_url_of_tests(),
         "DJANGO_SETTINGS_MODULE": "saas.settings",
         "EMAIL_URL": "dummymail://",
     }

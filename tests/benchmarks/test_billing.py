@@ -30,7 +30,7 @@ from saas.celery import app as celery_app
 from tests.benchmarks.support import PREFIX, report
 from tests.factories import siren
 from tests.invoicing.factories import PERIOD, application, firm_profile_complete
-from tests.workers import stop, test_database_url, wait_until, worker_start
+from tests.workers import database_url_of_tests, stop, wait_until, worker_start
 
 pytestmark = pytest.mark.bench
 WORKERS = 2
@@ -137,7 +137,7 @@ def _minimal_worker(jobs: list[tuple]) -> int:
         aws_secret_access_key=settings.S3_SECRET_ACCESS_KEY,
         region_name=settings.S3_REGION,
     )
-    with psycopg.connect(test_database_url()) as db:
+    with psycopg.connect(database_url_of_tests()) as db:
         for schema, number, data, invoice_row, line_rows in jobs:
             pdf, xml = document_build(data)
             digests = []
@@ -189,7 +189,8 @@ def _minimal(schemas: list[str]) -> tuple[float, int]:
             )
     jobs = _rows(schemas)
     for job in jobs:
-        job[3]["number"] = job[3]["number"] + "-m"
+        # one table for every firm: numbers repeat from firm to firm
+        job[3]["number"] = f"{schemas.index(job[0])}-{job[3]['number']}"
     share = [jobs[n::WORKERS] for n in range(WORKERS)]
     connection.close()
     context = multiprocessing.get_context("fork")
