@@ -155,42 +155,47 @@ def _minimal_worker(jobs: list[tuple]) -> int:
             with db.transaction():
                 columns = list(invoice_row)
                 (invoice_id,) = db.execute(
-                    f"INSERT INTO {MINIMAL}.invoice ({', '.join(columns)}) "
+                    f"INSERT INTO {_minimal_schema(schema)}.invoice ({', '.join(columns)}) "
                     f"VALUES ({', '.join(['%s'] * len(columns))}) RETURNING id",
                     [_json(invoice_row[c]) for c in columns],
                 ).fetchone()
                 for line in line_rows:
                     line_columns = [*line, "invoice_id"]
                     db.execute(
-                        f"INSERT INTO {MINIMAL}.line ({', '.join(line_columns)}) "
+                        f"INSERT INTO {_minimal_schema(schema)}.line ({', '.join(line_columns)}) "
                         f"VALUES ({', '.join(['%s'] * len(line_columns))})",
                         [*line.values(), invoice_id],
                     )
                 db.execute(
-                    f"INSERT INTO {MINIMAL}.document (invoice_id, status, pdf_path, xml_path, "
-                    "pdf_sha256, xml_sha256, pdf_size, attempts, last_error, ready_at) "
+                    f"INSERT INTO {_minimal_schema(schema)}.document (invoice_id, status, "
+                    "pdf_path, xml_path, pdf_sha256, xml_sha256, pdf_size, attempts, last_error, "
+                    "ready_at) "
                     "VALUES (%s, 'ready', %s, %s, %s, %s, %s, 1, '', now())",
                     [invoice_id, f"{number}.pdf", f"{number}.xml", *digests, len(pdf)],
                 )
     return len(jobs)
 
 
+def _minimal_schema(schema: str) -> str:
+    return f"{MINIMAL}_{schema}"
+
+
 def _minimal(schemas: list[str]) -> tuple[float, int]:
-    template = schemas[0]
+    """Plain tables shaped like the firm's, one set per firm as the schemas are, without the
+    triggers and foreign keys."""
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA IF EXISTS {MINIMAL} CASCADE; CREATE SCHEMA {MINIMAL}")
-        for table, source in (
-            ("invoice", "invoicing_invoice"),
-            ("line", "invoicing_invoiceline"),
-            ("document", "invoicing_invoicedocument"),
-        ):
-            cursor.execute(
-                f'CREATE TABLE {MINIMAL}.{table} (LIKE "{template}".{source} INCLUDING ALL)'
-            )
+        for schema in schemas:
+            target = _minimal_schema(schema)
+            cursor.execute(f"DROP SCHEMA IF EXISTS {target} CASCADE; CREATE SCHEMA {target}")
+            for table, source in (
+                ("invoice", "invoicing_invoice"),
+                ("line", "invoicing_invoiceline"),
+                ("document", "invoicing_invoicedocument"),
+            ):
+                cursor.execute(
+                    f'CREATE TABLE {target}.{table} (LIKE "{schema}".{source} INCLUDING ALL)'
+                )
     jobs = _rows(schemas)
-    for job in jobs:
-        # one table for every firm: numbers repeat from firm to firm
-        job[3]["number"] = f"{schemas.index(job[0])}-{job[3]['number']}"
     share = [jobs[n::WORKERS] for n in range(WORKERS)]
     connection.close()
     context = multiprocessing.get_context("fork")
@@ -199,7 +204,8 @@ def _minimal(schemas: list[str]) -> tuple[float, int]:
         done = sum(pool.map(_minimal_worker, share))
     elapsed = time.perf_counter() - started
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA IF EXISTS {MINIMAL} CASCADE")
+        for schema in schemas:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {_minimal_schema(schema)} CASCADE")
     return elapsed, done
 
 
