@@ -3,6 +3,11 @@
     portal run                      the whole stack: web, worker, beat
     portal migrate                  every schema, in parallel, skipping those up to date
     portal firm create --name ... --slug ... --siren ... --admin-email ...
+    portal firm export <slug> --out <file.tar>     the firm's rows and files in one archive
+    portal firm import <file.tar> [--slug <slug>]  create a firm from an archive
+    portal firm close <slug>        the portal answers "closed"; nothing is deleted
+    portal firm delete <slug>       schema, files and firm, once no invoice is retained
+    portal person export <slug> <email>            one person's data (JSON, GDPR access)
     portal demo                     load the demo firm (idempotent)
     portal <django command> ...     any other manage.py command
 
@@ -15,6 +20,8 @@ import os
 import sys
 
 ALIASES = {"migrate": "migrate_firms"}
+# `portal firm <action>` actions served by the firm lifecycle command.
+FIRM_LIFECYCLE = ("export", "import", "close", "delete")
 
 
 def _prepare() -> object:
@@ -68,6 +75,8 @@ def main(argv: list[str] | None = None) -> None:
         return
     if command in ALIASES:
         argv[1] = ALIASES[command]
+    if command == "firm" and len(argv) > 2 and argv[2] in FIRM_LIFECYCLE:
+        argv[1] = "firm_lifecycle"
     manage(argv)
 
 

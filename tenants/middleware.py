@@ -1,11 +1,22 @@
-"""Picks the firm from the host name: the bare domain is the public site, an unknown host a 404."""
+"""Picks the firm from the host name: the bare domain is the public site, an unknown host a 404,
+a closed firm's host a 410."""
 
 from django.conf import settings
 from django.http import Http404
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from tenants.lifecycle import closed_response
+from tenants.models import Firm
+
 
 class FirmMiddleware(TenantMainMiddleware):
+    def process_request(self, request):
+        response = super().process_request(request)
+        firm = getattr(request, "tenant", None)
+        if response is None and firm is not None and firm.status == Firm.Status.CLOSED:
+            return closed_response(request, firm)
+        return response
+
     def no_tenant_found(self, request, hostname):
         if hostname == settings.BASE_DOMAIN:
             request.tenant = None

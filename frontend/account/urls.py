@@ -3,7 +3,7 @@
 from django.urls import path
 
 from frontend import launch
-from frontend.account import views
+from frontend.account import data_export, views
 from frontend.invoices import views as invoices
 
 app_name = "account"
@@ -11,6 +11,7 @@ app_name = "account"
 urlpatterns = [
     path("", views.index, name="index"),
     path("informations/", views.information, name="information"),
+    path("informations/mes-donnees/", data_export.my_data, name="my_data"),
     path("informations/e-mail/", views.email_change, name="email_change"),
     path("informations/e-mail/annuler/", views.email_change_cancel, name="email_change_cancel"),
     path("e-mail/confirmer/<str:token>/", views.email_confirm, name="email_confirm"),
