@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from api.models import FirmAPIKey
+from api.scopes import ALL_SCOPES
 from clients.models import Company, Membership, User
 
 
@@ -157,11 +158,27 @@ class MembershipUpdateSerializer(serializers.Serializer):
 
 class ApiKeySerializer(serializers.ModelSerializer):
     name = serializers.CharField(max_length=50)
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=ALL_SCOPES),
+        required=False,
+        help_text="`group:read` or `group:write` for the groups companies, people, "
+        "entitlements, invoicing and webhooks; a write scope includes the group's read. "
+        "Omitted: read-write on every group.",
+    )
 
     class Meta:
         model = FirmAPIKey
-        fields = ["prefix", "name", "created", "expiry_date", "revoked", "last_used_at"]
-        read_only_fields = ["prefix", "created", "revoked", "last_used_at"]
+        fields = [
+            "prefix",
+            "name",
+            "scopes",
+            "created",
+            "expiry_date",
+            "revoked",
+            "last_used_at",
+            "last_used_ip",
+        ]
+        read_only_fields = ["prefix", "created", "revoked", "last_used_at", "last_used_ip"]
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):

@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import views, views_entitlements, views_invoicing
+from api import views, views_bulk, views_entitlements, views_invoicing, views_webhooks
 
 app_name = "api"
 
@@ -20,12 +20,22 @@ router.register("invoices", views_invoicing.InvoiceViewSet, basename="invoice")
 router.register("credit-notes", views_invoicing.CreditNoteViewSet, basename="credit-note")
 router.register("billing-runs", views_invoicing.BillingRunViewSet, basename="billing-run")
 router.register(
+    "webhook-endpoints", views_webhooks.WebhookEndpointViewSet, basename="webhook-endpoint"
+)
+router.register("webhook-events", views_webhooks.WebhookEventViewSet, basename="webhook-event")
+router.register(
+    "webhook-deliveries", views_webhooks.WebhookDeliveryViewSet, basename="webhook-delivery"
+)
+router.register(
     r"billing-runs/(?P<run_id>[^/.]+)/items",
     views_invoicing.BillingRunItemViewSet,
     basename="billing-run-item",
 )
 
 urlpatterns = [
+    path("companies/bulk", views_bulk.CompanyBulkView.as_view(), name="company-bulk"),
+    path("users/bulk", views_bulk.PersonBulkView.as_view(), name="user-bulk"),
+    path("memberships/bulk", views_bulk.MembershipBulkView.as_view(), name="membership-bulk"),
     path("", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -27,6 +27,7 @@ from api import services
 from api.filters import DeclaredFilters, Filter
 from api.models import FirmAPIKey
 from api.permissions import FirmAdmin
+from api.scopes import SESSION_ONLY
 from api.serializers import (
     ApiKeyCreatedSerializer,
     ApiKeySerializer,
@@ -231,6 +232,7 @@ CREATED = frozenset(
     ),
 )
 class CompanyViewSet(viewsets.ModelViewSet):
+    scope_group = "companies"
     serializer_class = CompanySerializer
     queryset = Company.objects.none()
     filter_backends = [DeclaredFilters, OrderingFilter]
@@ -357,6 +359,7 @@ class UserViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    scope_group = "people"
     queryset = User.objects.none()
     filter_backends = [DeclaredFilters]
     filters = (
@@ -501,6 +504,7 @@ class MembershipViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    scope_group = "people"
     serializer_class = MembershipSerializer
     queryset = Membership.objects.none()
     filter_backends = [DeclaredFilters]
@@ -564,6 +568,7 @@ class ApiKeyViewSet(
 ):
     """API keys of the firm: firm administrators only, signed in (a key cannot mint keys)."""
 
+    scope_group = SESSION_ONLY
     serializer_class = ApiKeySerializer
     permission_classes = [FirmAdmin]
     queryset = FirmAPIKey.objects.all()
@@ -577,6 +582,7 @@ class ApiKeyViewSet(
         key, secret = services.api_key_create(
             actor=request.user,
             name=serializer.validated_data["name"],
+            scopes=serializer.validated_data.get("scopes"),
             expires_at=serializer.validated_data.get("expiry_date"),
         )
         data = ApiKeySerializer(key).data | {"key": secret}

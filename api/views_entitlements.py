@@ -179,6 +179,7 @@ APPLICATION_EXAMPLE = OpenApiExample(
     ),
 )
 class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    scope_group = "entitlements"
     serializer_class = ApplicationSerializer
     queryset = Application.objects.none()
     filter_backends = [DeclaredFilters]
@@ -302,6 +303,7 @@ class SubscriptionViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    scope_group = "entitlements"
     serializer_class = SubscriptionSerializer
     queryset = Subscription.objects.none()
     filter_backends = [DeclaredFilters]
@@ -426,6 +428,7 @@ class GrantViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    scope_group = "entitlements"
     serializer_class = GrantSerializer
     queryset = SubscriptionUserObjectPermission.objects.none()
     filter_backends = [DeclaredFilters]
@@ -519,6 +522,7 @@ AUDIT_EXAMPLE = OpenApiExample(
     ),
 )
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    scope_group = "entitlements"
     serializer_class = AuditEventSerializer
     queryset = AuditEvent.objects.none()
     filter_backends = [DeclaredFilters]

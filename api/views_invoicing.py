@@ -427,6 +427,7 @@ class _IssuedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     """What invoices and credit notes share: the reads, through the caller's rights, and the
     downloads."""
 
+    scope_group = "invoicing"
     kind: str
     detail_route: str
     queryset = Invoice.objects.none()
@@ -684,6 +685,7 @@ class BillingRunViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
+    scope_group = "invoicing"
     serializer_class = BillingRunSerializer
     permission_classes = [FirmWide]
     pagination_class = RunCursor
@@ -756,6 +758,7 @@ class BillingRunViewSet(
     ),
 )
 class BillingRunItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    scope_group = "invoicing"
     serializer_class = BillingRunItemSerializer
     permission_classes = [FirmWide]
     queryset = BillingRunItem.objects.none()

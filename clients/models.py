@@ -57,6 +57,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # the integrator's own key for this person (bulk upserts, imports)
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
 
     objects = UserManager()
 

@@ -38,6 +38,7 @@ from entitlements.models import (
 )
 from entitlements.selectors import has_company_right
 from tenants.errors import DomainError, NotFound, PermissionDenied
+from webhooks import events
 
 APPLICATION_FIELDS = frozenset(
     {
@@ -262,6 +263,7 @@ def subscription_create(
         if subscription.price_override is not None
         else None,
     )
+    events.emit("subscription.changed", events.subscription(subscription, "created"))
     return subscription
 
 
@@ -317,6 +319,7 @@ def subscription_update(
         before=_jsonable(before),
         after=_jsonable(after),
     )
+    events.emit("subscription.changed", events.subscription(current, "updated"))
     return current
 
 
@@ -363,6 +366,7 @@ def subscription_end(
         end_date=end_date.isoformat(),
         revoked_user_ids=sorted(users),
     )
+    events.emit("subscription.changed", events.subscription(current, "ended"))
     return current
 
 
@@ -417,6 +421,7 @@ def grant_access(
         target_user=user,
         application=application.name,
     )
+    events.emit("grant.created", events.grant(user=user, subscription=current))
     return True
 
 
@@ -465,6 +470,7 @@ def revoke_access(
         target_user=user,
         application=subscription.application.name,
     )
+    events.emit("grant.revoked", events.grant(user=user, subscription=subscription))
     return True
 
 

@@ -49,6 +49,7 @@ from invoicing.pricing import (
 )
 from tenants import storage
 from tenants.errors import DomainError, PermissionDenied
+from webhooks import events
 
 log = logging.getLogger(__name__)
 
@@ -800,6 +801,8 @@ def document_store(
         last_error="",
         ready_at=timezone.now(),
     )
+    if sealed:
+        events.emit(*events.invoice(invoice))
     if sealed and notify:
         from invoicing import tasks
         from tenants.tasks import enqueue

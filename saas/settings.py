@@ -88,6 +88,7 @@ TENANT_APPS = [
     "entitlements",
     "invoicing",
     "api",
+    "webhooks",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -120,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "api.middleware.ApiMiddleware",
 ]
 
 TEMPLATES = [
@@ -301,6 +303,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 
+# Outgoing webhooks: attempts wait these many seconds after each failure (then give up);
+# an endpoint failing without a break for WEBHOOKS_DISABLE_AFTER_SECONDS is turned off.
+WEBHOOKS_RETRY_SCHEDULE = env.list(
+    "WEBHOOKS_RETRY_SCHEDULE", cast=int, default=[60, 300, 1800, 7200, 21600, 43200, 86400, 86400]
+)
+WEBHOOKS_DISABLE_AFTER_SECONDS = env.int("WEBHOOKS_DISABLE_AFTER_SECONDS", default=3 * 24 * 3600)
+WEBHOOKS_TIMEOUT_SECONDS = 10
+# Private, loopback and reserved addresses, and plain http, only for tests on one machine.
+WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
+CELERY_BEAT_SCHEDULE["webhooks-due"] = {"task": "webhooks.due", "schedule": 60.0}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiKeyAuthentication",
@@ -310,9 +324,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "api.errors.problem_details",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per API key and per signed-in person; a firm may set its own (api.models.APISettings).
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.FirmRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"firm": env("API_RATE_LIMIT", default="120/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Comptoir API",

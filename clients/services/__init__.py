@@ -19,6 +19,7 @@ from clients.rights import administers_company, editable_company_fields, is_firm
 from clients.validators import siren_clean, siret_clean, vat_clean
 from entitlements.services import grants_remove_for
 from tenants.errors import DomainError, NotFound, PermissionDenied
+from webhooks import events
 
 
 def _checked(field: str, clean, value: str, **kwargs) -> str:
@@ -86,7 +87,7 @@ def company_create(
         raise DomainError(
             _("A company with this SIREN already exists in the firm."), field="siren", code="taken"
         )
-    return Company.objects.create(
+    company = Company.objects.create(
         legal_name=legal_name.strip(),
         siren=siren,
         siret=_checked("siret", siret_clean, siret, siren=siren) if siret else "",
@@ -100,6 +101,8 @@ def company_create(
         phone=phone,
         status=status,
     )
+    events.emit("company.created", events.company(company))
+    return company
 
 
 @transaction.atomic
@@ -181,6 +184,7 @@ def company_update(*, actor: Any, company: Company, **changes: Any) -> Company:
     for field, value in changes.items():
         setattr(company, field, value)
     company.save()
+    events.emit("company.updated", events.company(company) | {"changed": sorted(changes)})
     return company
 
 
@@ -240,6 +244,7 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
             )
     user.is_active = active
     user.save(update_fields=["is_active"])
+    events.emit("person.activated" if active else "person.deactivated", events.person(user))
     if not active:
         UserSession.objects.filter(user=user).delete()
         grants_remove_for(user=user, actor=actor)

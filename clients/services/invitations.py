@@ -23,6 +23,7 @@ from clients.rights import administers_company
 from clients.services import email_clean, membership_add
 from tenants.errors import DomainError, NotFound
 from tenants.provisioning import firm_url
+from webhooks import events
 
 VALIDITY = timedelta(days=7)
 
@@ -99,6 +100,7 @@ def invitation_send(
     invitation.companies.set(companies)
     invitation.link = firm_url(connection.tenant, invitation_path(token))
     _mail_on_commit(invitation, invitation.link, actor)
+    events.emit("person.invited", events.invitation(invitation, companies))
     return invitation
 
 
@@ -231,4 +233,5 @@ def invitation_accept(
             membership_add(user=user, company=company, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    events.emit("person.activated", events.person(user, invitation_id=invitation.pk))
     return user

@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from frontend.backoffice import billing_views, entitlements_views, views
+from frontend.backoffice import (
+    billing_views,
+    entitlements_views,
+    imports_views,
+    views,
+    webhooks_views,
+)
 
 app_name = "backoffice"
 
@@ -10,6 +16,14 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("entreprises/", views.company_list, name="companies"),
     path("entreprises/nouvelle/", views.company_create, name="company_create"),
+    path("entreprises/importer/", imports_views.import_start, name="import"),
+    path("entreprises/importer/<str:token>/", imports_views.import_preview, name="import_preview"),
+    path(
+        "entreprises/importer/<str:token>/appliquer/",
+        imports_views.import_apply,
+        name="import_apply",
+    ),
+    path("entreprises/export/<str:kind>.<str:fmt>", imports_views.export, name="export"),
     path("entreprises/<int:company_id>/", views.company_detail, name="company_detail"),
     path("entreprises/<int:company_id>/modifier/", views.company_edit_view, name="company_edit"),
     path(
@@ -34,6 +48,22 @@ urlpatterns = [
         "entreprises/<int:company_id>/personnes/<int:user_id>/acces/",
         views.person_set_active,
         name="person_set_active",
+    ),
+    path("webhooks/", webhooks_views.webhook_list, name="webhooks"),
+    path("webhooks/nouveau/", webhooks_views.webhook_create, name="webhook_create"),
+    path("webhooks/<int:endpoint_id>/", webhooks_views.webhook_detail, name="webhook_detail"),
+    path(
+        "webhooks/<int:endpoint_id>/secret/", webhooks_views.webhook_secret, name="webhook_secret"
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/supprimer/",
+        webhooks_views.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "webhooks/<int:endpoint_id>/envois/<int:delivery_id>/renvoyer/",
+        webhooks_views.webhook_redeliver,
+        name="webhook_redeliver",
     ),
     path("equipe/", views.staff_list, name="staff"),
     path("equipe/<int:staff_id>/role/", views.staff_role, name="staff_role"),

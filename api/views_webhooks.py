@@ -1,0 +1,213 @@
+"""Webhooks API: endpoints (with their secret, shown once), events and the delivery log.
+Firm administrators and API keys only; anyone else sees nothing (404 on an object)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from api.filters import DeclaredFilters, Filter
+from api.pagination import Cursor
+from api.permissions import FirmAccess
+from api.serializers_webhooks import (
+    EventTypeSerializer,
+    SecretSerializer,
+    WebhookDeliverySerializer,
+    WebhookEndpointSerializer,
+    WebhookEndpointWithSecretSerializer,
+    WebhookEndpointWriteSerializer,
+    WebhookEventSerializer,
+)
+from api.views import _errors
+from clients.rights import is_firm_wide
+from webhooks import selectors, services
+from webhooks.events import CATALOGUE
+from webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+
+
+class EventCursor(Cursor):
+    ordering = "-created_at"
+
+
+@dataclass(frozen=True)
+class UUIDFilter(Filter):
+    def parse(self, value: str) -> str:
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise ValidationError({self.name: [_("Enter a valid event id.")]}) from None
+
+
+class FirmWide(FirmAccess):
+    """An API key, or a signed-in firm administrator."""
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and is_firm_wide(request.user)
+
+
+class _WebhookView(viewsets.GenericViewSet):
+    scope_group = "webhooks"
+    permission_classes = [FirmWide]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List webhook endpoints",
+        responses={200: WebhookEndpointSerializer(many=True), **_errors(401, 403)},
+    ),
+    retrieve=extend_schema(
+        summary="One webhook endpoint",
+        responses={200: WebhookEndpointSerializer, **_errors(401, 403, 404)},
+    ),
+    create=extend_schema(
+        summary="Register a webhook endpoint",
+        description="The answer carries the signing `secret`, shown this once.",
+        request=WebhookEndpointWriteSerializer,
+        responses={201: WebhookEndpointWithSecretSerializer, **_errors(400, 401, 403)},
+    ),
+    update=extend_schema(
+        request=WebhookEndpointWriteSerializer,
+        responses={200: WebhookEndpointSerializer, **_errors(400, 401, 403, 404)},
+    ),
+    partial_update=extend_schema(
+        summary="Change an endpoint",
+        description="`is_active: true` turns a disabled endpoint back on.",
+        request=WebhookEndpointWriteSerializer(partial=True),
+        responses={200: WebhookEndpointSerializer, **_errors(400, 401, 403, 404)},
+    ),
+    destroy=extend_schema(
+        summary="Delete an endpoint", responses={204: None, **_errors(401, 403, 404)}
+    ),
+    rotate_secret=extend_schema(
+        summary="Make a new signing secret",
+        description="Effective at once for the next attempts; shown this once.",
+        request=None,
+        responses={200: SecretSerializer, **_errors(401, 403, 404)},
+    ),
+)
+class WebhookEndpointViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, _WebhookView
+):
+    serializer_class = WebhookEndpointSerializer
+    queryset = WebhookEndpoint.objects.none()
+
+    def get_queryset(self) -> QuerySet[WebhookEndpoint]:
+        if getattr(self, "swagger_fake_view", False):
+            return WebhookEndpoint.objects.none()
+        return selectors.endpoints_for(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        serializer = WebhookEndpointWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        endpoint, _secret = services.endpoint_create(
+            actor=request.user, **dict(serializer.validated_data)
+        )
+        return Response(
+            WebhookEndpointWithSecretSerializer(endpoint).data, status=status.HTTP_201_CREATED
+        )
+
+    def update(self, request, *args, **kwargs):
+        endpoint = self.get_object()
+        serializer = WebhookEndpointWriteSerializer(
+            data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        endpoint = services.endpoint_update(
+            actor=request.user, endpoint=endpoint, **dict(serializer.validated_data)
+        )
+        return Response(WebhookEndpointSerializer(endpoint).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def perform_destroy(self, instance: WebhookEndpoint) -> None:
+        services.endpoint_delete(actor=self.request.user, endpoint=instance)
+
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        secret = services.endpoint_secret_rotate(actor=request.user, endpoint=self.get_object())
+        return Response({"secret": secret})
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List webhook events",
+        responses={200: WebhookEventSerializer(many=True), **_errors(400, 401, 403)},
+    ),
+    retrieve=extend_schema(
+        summary="One webhook event",
+        responses={200: WebhookEventSerializer, **_errors(401, 403, 404)},
+    ),
+    types=extend_schema(
+        summary="The event types catalogue",
+        responses={200: EventTypeSerializer(many=True), **_errors(401, 403)},
+    ),
+)
+class WebhookEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _WebhookView):
+    """Events emitted while at least one endpoint listened to their type."""
+
+    serializer_class = WebhookEventSerializer
+    queryset = WebhookEvent.objects.none()
+    filter_backends = [DeclaredFilters]
+    filters = (Filter("type", ("type",), description="An event type, e.g. invoice.issued."),)
+    pagination_class = EventCursor
+
+    def get_queryset(self) -> QuerySet[WebhookEvent]:
+        if getattr(self, "swagger_fake_view", False):
+            return WebhookEvent.objects.none()
+        return selectors.events_for(self.request.user)
+
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def types(self, request):
+        rows = [
+            {"type": name, "description": str(description), "emitted": emitted}
+            for name, (description, emitted) in CATALOGUE.items()
+        ]
+        return Response(EventTypeSerializer(rows, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The delivery log",
+        description="One row per attempt, newest first.",
+        responses={200: WebhookDeliverySerializer(many=True), **_errors(400, 401, 403)},
+    ),
+    retrieve=extend_schema(
+        summary="One delivery attempt",
+        responses={200: WebhookDeliverySerializer, **_errors(401, 403, 404)},
+    ),
+    redeliver=extend_schema(
+        summary="Send the event again",
+        description="A new series of attempts of the same event to the same endpoint, now.",
+        request=None,
+        responses={202: WebhookDeliverySerializer, **_errors(400, 401, 403, 404)},
+    ),
+)
+class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _WebhookView):
+    serializer_class = WebhookDeliverySerializer
+    queryset = WebhookDelivery.objects.none()
+    filter_backends = [DeclaredFilters]
+    filters = (
+        Filter("endpoint", ("endpoint_id",), "integer", "An endpoint's id."),
+        Filter("status", ("status",), description="pending, succeeded or failed"),
+        UUIDFilter("event", ("event_id",), description="An event's id."),
+    )
+
+    def get_queryset(self) -> QuerySet[WebhookDelivery]:
+        if getattr(self, "swagger_fake_view", False):
+            return WebhookDelivery.objects.none()
+        return selectors.deliveries_for(self.request.user)
+
+    @action(detail=True, methods=["post"])
+    def redeliver(self, request, pk=None):
+        again = services.delivery_redeliver(actor=request.user, delivery=self.get_object())
+        again = self.get_queryset().get(pk=again.pk)
+        return Response(WebhookDeliverySerializer(again).data, status=status.HTTP_202_ACCEPTED)
