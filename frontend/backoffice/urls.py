@@ -3,6 +3,7 @@
 from django.urls import path
 
 from frontend.backoffice import (
+    api_keys_views,
     billing_views,
     entitlements_views,
     imports_views,
@@ -49,6 +50,8 @@ urlpatterns = [
         views.person_set_active,
         name="person_set_active",
     ),
+    path("api/", api_keys_views.api_keys, name="api_keys"),
+    path("api/<str:key_id>/revoquer/", api_keys_views.api_key_revoke, name="api_key_revoke"),
     path("webhooks/", webhooks_views.webhook_list, name="webhooks"),
     path("webhooks/nouveau/", webhooks_views.webhook_create, name="webhook_create"),
     path("webhooks/<int:endpoint_id>/", webhooks_views.webhook_detail, name="webhook_detail"),
