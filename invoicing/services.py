@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum, prefetch_related_objects
 from django.utils import timezone, translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext
@@ -180,15 +180,25 @@ def _day(value: datetime.date) -> str:
     return date_format(value, "SHORT_DATE_FORMAT")
 
 
-def monthly_lines(company: Company, period_start: datetime.date, language: str) -> list[LineDraft]:
-    """The lines of `company`'s invoice for the month starting `period_start`."""
+def monthly_lines(
+    company: Company,
+    period_start: datetime.date,
+    language: str,
+    *,
+    subscriptions: list[Subscription] | None = None,
+    users: dict[int, int] | None = None,
+) -> list[LineDraft]:
+    """The lines of `company`'s invoice for the month starting `period_start`; a billing
+    chunk passes the subscriptions and user counts it has read for all its companies."""
     period_end = month_end(period_start)
     month_days = period_end.day
-    subscriptions = list(_billed_subscriptions(company, period_start, period_end))
+    if subscriptions is None:
+        subscriptions = list(_billed_subscriptions(company, period_start, period_end))
     per_user = [
         s.pk for s in subscriptions if s.application.pricing == Application.Pricing.PER_USER_MONTH
     ]
-    users = _users_by_subscription(per_user) if per_user else {}
+    if users is None:
+        users = _users_by_subscription(per_user) if per_user else {}
     lines = []
     with translation.override(language):
         for subscription in subscriptions:
@@ -234,19 +244,29 @@ def monthly_lines(company: Company, period_start: datetime.date, language: str) 
 
 
 def _next_number(kind: str, year: int) -> tuple[int, str]:
-    """Take the next number of the series under the counter row's lock, held until commit."""
+    """Take the next number of the series under the counter row's lock, held until commit.
+    The row is made on the series' first number (a concurrent first is absorbed by the
+    conflict clause; both then queue on the row's lock)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO invoicing_numbercounter (kind, year, next_value) VALUES (%s, %s, 1) "
-            "ON CONFLICT (kind, year) DO NOTHING",
-            [kind, year],
-        )
         cursor.execute(
             "UPDATE invoicing_numbercounter SET next_value = next_value + 1 "
             "WHERE kind = %s AND year = %s RETURNING next_value - 1",
             [kind, year],
         )
-        (sequence,) = cursor.fetchone()
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(
+                "INSERT INTO invoicing_numbercounter (kind, year, next_value) "
+                "VALUES (%s, %s, 1) ON CONFLICT (kind, year) DO NOTHING",
+                [kind, year],
+            )
+            cursor.execute(
+                "UPDATE invoicing_numbercounter SET next_value = next_value + 1 "
+                "WHERE kind = %s AND year = %s RETURNING next_value - 1",
+                [kind, year],
+            )
+            row = cursor.fetchone()
+    (sequence,) = row
     return sequence, f"{NUMBER_PREFIX[kind]}-{year}-{sequence:06d}"
 
 
@@ -319,6 +339,54 @@ def _issue(
 
 
 @dataclass(frozen=True)
+class ChunkReads:
+    """What billing a chunk of companies reads, in one query each instead of per company."""
+
+    existing: dict[int, Invoice]
+    admin_languages: dict[int, set[str]]
+    subscriptions: dict[int, list[Subscription]]
+    users: dict[int, int]
+
+    def language(self, company_id: int) -> str:
+        return "en" if self.admin_languages.get(company_id) == {"en"} else "fr"
+
+    @classmethod
+    def read(cls, company_ids: Sequence[int], period_start: datetime.date) -> ChunkReads:
+        period_end = month_end(period_start)
+        existing = {
+            invoice.company_id: invoice
+            for invoice in Invoice.objects.filter(
+                company_id__in=company_ids,
+                period_start=period_start,
+                kind=Kind.INVOICE,
+                origin=Invoice.Origin.MONTHLY,
+            )
+        }
+        languages: dict[int, set[str]] = {}
+        for company_id, language in Membership.objects.filter(
+            company_id__in=company_ids, role=Membership.Role.ADMIN
+        ).values_list("company_id", "user__language"):
+            languages.setdefault(company_id, set()).add(language)
+        subscriptions: dict[int, list[Subscription]] = {}
+        for subscription in (
+            Subscription.objects.filter(company_id__in=company_ids, start_date__lte=period_end)
+            .exclude(end_date__lt=period_start)
+            .exclude(status=Subscription.Status.SUSPENDED)
+            .select_related("application")
+            .order_by("application__name", "id")
+        ):
+            subscriptions.setdefault(subscription.company_id, []).append(subscription)
+        per_user = [
+            s.pk
+            for listed in subscriptions.values()
+            for s in listed
+            if s.application.pricing == Application.Pricing.PER_USER_MONTH
+        ]
+        users = _users_by_subscription(per_user) if per_user else {}
+        return cls(existing, languages, subscriptions, users)
+
+
+@dataclass(frozen=True)
 class Outcome:
     outcome: str
     reason: str = ""
@@ -335,6 +403,7 @@ def company_bill(
     run: BillingRun | None = None,
     profile: FirmProfile | None = None,
     document_later: bool = True,
+    chunk: ChunkReads | None = None,
 ) -> Outcome:
     """Bill `company` for the month of `period_start` (or say what it would bill), in one
     transaction with the run's item for it. Never raises for a company that cannot be billed:
@@ -342,15 +411,28 @@ def company_bill(
     period_start = month_start(period_start)
     profile = profile or firm_profile()
     problems = seller_problems(profile) + buyer_problems(company)
-    existing = Invoice.objects.filter(
-        company=company, period_start=period_start, kind=Kind.INVOICE, origin="monthly"
-    ).first()
+    if chunk is not None:
+        existing = chunk.existing.get(company.pk)
+    else:
+        existing = Invoice.objects.filter(
+            company=company, period_start=period_start, kind=Kind.INVOICE, origin="monthly"
+        ).first()
     if existing:
         return _record(run, company, Outcome(BillingRunItem.Outcome.ALREADY_ISSUED, "", existing))
     if problems:
         return _record(run, company, Outcome(BillingRunItem.Outcome.SKIPPED, "; ".join(problems)))
-    language = document_language(company)
-    lines = monthly_lines(company, period_start, language)
+    if chunk is not None:
+        language = chunk.language(company.pk)
+        lines = monthly_lines(
+            company,
+            period_start,
+            language,
+            subscriptions=chunk.subscriptions.get(company.pk, []),
+            users=chunk.users,
+        )
+    else:
+        language = document_language(company)
+        lines = monthly_lines(company, period_start, language)
     if not lines:
         with translation.override(language):
             reason = gettext("nothing to bill for this month")
@@ -693,6 +775,7 @@ def bill_chunk(run: BillingRun, company_ids: Sequence[int]) -> list[Invoice]:
         ).values_list("company_id", flat=True)
     )
     issued = []
+    chunk = ChunkReads.read(sorted(pending), run.period_start)
     for company in Company.objects.filter(pk__in=pending).order_by("pk"):
         try:
             outcome = company_bill(
@@ -702,6 +785,7 @@ def bill_chunk(run: BillingRun, company_ids: Sequence[int]) -> list[Invoice]:
                 run=run,
                 profile=profile,
                 document_later=False,
+                chunk=chunk,
             )
         except Exception as error:
             log.exception("billing failed for company %s in run %s", company.pk, run.pk)
@@ -712,6 +796,7 @@ def bill_chunk(run: BillingRun, company_ids: Sequence[int]) -> list[Invoice]:
         if outcome.outcome == BillingRunItem.Outcome.ISSUED and outcome.invoice:
             issued.append(outcome.invoice)
     if issued:
+        prefetch_related_objects(issued, "lines")
         documents_store(issued, logo=_logo(profile) or NO_LOGO)
     return issued
 
@@ -851,90 +936,122 @@ def document_verified_path(invoice: Invoice, fmt: str) -> str:
 # --- notification ----------------------------------------------------------------------------
 
 
-def invoice_recipients(invoice: Invoice) -> list[tuple[str, str]]:
-    """(address, language) of who is told of a new invoice: the company's billing address, and
-    each person with the invoice right who chose invoice notifications."""
-    from clients.models import User
+def recipients_by_company(company_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """(address, language) of the people told of a company's new invoices: each person with
+    the invoice right (client administrators, collaborators granted "view the invoices") who
+    chose invoice notifications. One query for every company asked."""
     from entitlements.models import CompanyUserObjectPermission
 
-    company = invoice.company
     granted = CompanyUserObjectPermission.objects.filter(
-        user_id=OuterRef("pk"),
-        content_object_id=company.pk,
+        user_id=OuterRef("user_id"),
+        content_object_id=OuterRef("company_id"),
         permission__codename="view_invoices",
     )
-    people = (
-        User.objects.filter(is_active=True, notify_invoices=True, memberships__company=company)
-        .filter(
-            Exists(
-                Membership.objects.filter(
-                    user_id=OuterRef("pk"), company=company, role=Membership.Role.ADMIN
-                )
-            )
-            | Exists(granted)
+    rows = (
+        Membership.objects.filter(
+            company_id__in=list(company_ids),
+            user__is_active=True,
+            user__notify_invoices=True,
         )
-        .distinct()
-        .values_list("email", "language")
+        .filter(Q(role=Membership.Role.ADMIN) | Exists(granted))
+        .values_list("company_id", "user__email", "user__language")
+        .order_by("company_id", "user__email")
     )
-    recipients = {email.lower(): (email, language) for email, language in people}
+    people: dict[int, list[tuple[str, str]]] = {}
+    for company_id, email, language in rows:
+        people.setdefault(company_id, []).append((email, language))
+    return people
+
+
+def invoice_recipients(
+    invoice: Invoice, people: dict[int, list[tuple[str, str]]] | None = None
+) -> list[tuple[str, str]]:
+    """(address, language) of who is told of `invoice`: its company's billing address (in the
+    invoice's language) and the people of `recipients_by_company`, each once."""
+    company = invoice.company
+    if people is None:
+        people = recipients_by_company([company.pk])
+    recipients = {
+        email.lower(): (email, language) for email, language in people.get(company.pk, [])
+    }
     if company.billing_email and company.billing_email.lower() not in recipients:
         recipients[company.billing_email.lower()] = (company.billing_email, invoice.language)
     return list(recipients.values())
 
 
 def invoices_notify(invoice_ids: Sequence[int], *, site_url: str) -> int:
-    """Tell the recipients of each invoice, over one mail connection; returns mails sent."""
+    """Tell the recipients of each invoice whose document is ready and not yet notified, over
+    one mail connection; returns mails sent. One UPDATE claims the batch (a second call finds
+    nothing to send), one query finds every recipient."""
     from django.core.mail import get_connection
 
-    mailer = get_connection()
-    invoices = Invoice.objects.filter(pk__in=invoice_ids).select_related("company")
-    return sum(invoice_notify(invoice, site_url=site_url, mailer=mailer) for invoice in invoices)
-
-
-def invoice_notify(invoice: Invoice, *, site_url: str, mailer: Any = None) -> int:
-    """E-mail the recipients once; returns how many were sent."""
-    from django.core.mail import EmailMessage, get_connection
-
     with transaction.atomic():
-        document = InvoiceDocument.objects.select_for_update().get(invoice=invoice)
-        if document.notified_at or document.status != InvoiceDocument.Status.READY:
+        claimed = list(
+            InvoiceDocument.objects.filter(
+                invoice_id__in=list(invoice_ids),
+                status=InvoiceDocument.Status.READY,
+                notified_at__isnull=True,
+            )
+            .select_for_update(skip_locked=True)
+            .values_list("invoice_id", flat=True)
+        )
+        if not claimed:
             return 0
-        messages = []
-        seller = invoice.seller.get("legal_name", "")
-        for address, language in invoice_recipients(invoice):
-            with translation.override(language or "fr"):
-                values = {
-                    "seller": seller,
-                    "number": invoice.number,
-                    "date": date_format(invoice.issue_date, "SHORT_DATE_FORMAT"),
-                    "company": invoice.company.legal_name,
-                    "amount": number_format(invoice.total_incl_vat, 2, force_grouping=True),
-                    "due": date_format(invoice.due_date, "SHORT_DATE_FORMAT"),
-                    "url": f"{site_url}/mon-compte/factures/",
-                }
-                if invoice.is_credit_note:
-                    subject = gettext("New credit note %(number)s from %(seller)s") % values
-                    body = (
-                        gettext(
-                            "Hello,\n\n%(seller)s has issued credit note %(number)s of %(date)s "
-                            "for %(company)s: %(amount)s EUR incl. VAT.\n\n"
-                            "See it and download it in your space:\n%(url)s\n"
-                        )
-                        % values
-                    )
-                else:
-                    subject = gettext("New invoice %(number)s from %(seller)s") % values
-                    body = (
-                        gettext(
-                            "Hello,\n\n%(seller)s has issued invoice %(number)s of %(date)s for "
-                            "%(company)s: %(amount)s EUR incl. VAT, due on %(due)s.\n\n"
-                            "See it and download it in your space:\n%(url)s\n"
-                        )
-                        % values
-                    )
-            messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
-        document.notified_at = timezone.now()
-        document.save(update_fields=["notified_at"])
+        InvoiceDocument.objects.filter(invoice_id__in=claimed).update(notified_at=timezone.now())
+        invoices = list(Invoice.objects.filter(pk__in=claimed).select_related("company"))
+        people = recipients_by_company({invoice.company_id for invoice in invoices})
+        messages = [
+            message
+            for invoice in invoices
+            for message in _invoice_messages(invoice, people, site_url=site_url)
+        ]
     if messages:
-        (mailer or get_connection()).send_messages(messages)
+        get_connection().send_messages(messages)
     return len(messages)
+
+
+def invoice_notify(invoice: Invoice, *, site_url: str) -> int:
+    """E-mail the recipients of one invoice once; returns how many were sent."""
+    return invoices_notify([invoice.pk], site_url=site_url)
+
+
+def _invoice_messages(
+    invoice: Invoice, people: dict[int, list[tuple[str, str]]], *, site_url: str
+) -> list[Any]:
+    from django.core.mail import EmailMessage
+
+    messages = []
+    seller = invoice.seller.get("legal_name", "")
+    for address, language in invoice_recipients(invoice, people):
+        with translation.override(language or "fr"):
+            values = {
+                "seller": seller,
+                "number": invoice.number,
+                "date": date_format(invoice.issue_date, "SHORT_DATE_FORMAT"),
+                "company": invoice.company.legal_name,
+                "amount": number_format(invoice.total_incl_vat, 2, force_grouping=True),
+                "due": date_format(invoice.due_date, "SHORT_DATE_FORMAT"),
+                "url": f"{site_url}/mon-compte/factures/",
+            }
+            if invoice.is_credit_note:
+                subject = gettext("New credit note %(number)s from %(seller)s") % values
+                body = (
+                    gettext(
+                        "Hello,\n\n%(seller)s has issued credit note %(number)s of %(date)s "
+                        "for %(company)s: %(amount)s EUR incl. VAT.\n\n"
+                        "See it and download it in your space:\n%(url)s\n"
+                    )
+                    % values
+                )
+            else:
+                subject = gettext("New invoice %(number)s from %(seller)s") % values
+                body = (
+                    gettext(
+                        "Hello,\n\n%(seller)s has issued invoice %(number)s of %(date)s for "
+                        "%(company)s: %(amount)s EUR incl. VAT, due on %(due)s.\n\n"
+                        "See it and download it in your space:\n%(url)s\n"
+                    )
+                    % values
+                )
+        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address]))
+    return messages
