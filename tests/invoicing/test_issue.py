@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import translation
 
 from clients.models import Company, Membership
 from entitlements.models import Application, Subscription, SubscriptionUserObjectPermission
@@ -246,7 +247,8 @@ def test_a_ready_document_is_sealed(ctx):
 def test_a_company_with_incomplete_billing_data_is_skipped_with_its_reason(ctx):
     company = billable_company(address_line="", postal_code="")
 
-    outcome = bill(company)
+    with translation.override("fr"):
+        outcome = bill(company)
 
     assert outcome.outcome == "skipped"
     assert "adresse" in outcome.reason and "code postal" in outcome.reason
