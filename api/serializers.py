@@ -10,6 +10,9 @@ from clients.models import Company, Membership, User
 
 
 class CompanySerializer(serializers.ModelSerializer):
+    # An e-mail address or empty: the schema must allow "" (ModelSerializer says format email).
+    billing_email = serializers.CharField(read_only=True, help_text="An e-mail address, or empty.")
+
     class Meta:
         model = Company
         fields = [

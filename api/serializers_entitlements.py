@@ -14,6 +14,9 @@ from entitlements.models import (
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
+    # An https address or empty (the firm's recurring fees have none).
+    launch_url = serializers.CharField(read_only=True, help_text="An https:// address, or empty.")
+
     class Meta:
         model = Application
         fields = [
