@@ -361,7 +361,8 @@ class UserViewSet(
 ):
     scope_group = "people"
     queryset = User.objects.none()
-    filter_backends = [DeclaredFilters]
+    filter_backends = [DeclaredFilters, OrderingFilter]
+    ordering_fields = ["id", "email", "last_name", "date_joined"]
     filters = (
         Filter("company", ("memberships__company_id",), "integer", "A company's id."),
         Filter("is_active", ("is_active",), "boolean"),
@@ -507,7 +508,8 @@ class MembershipViewSet(
     scope_group = "people"
     serializer_class = MembershipSerializer
     queryset = Membership.objects.none()
-    filter_backends = [DeclaredFilters]
+    filter_backends = [DeclaredFilters, OrderingFilter]
+    ordering_fields = ["id", "created_at"]
     filters = (
         Filter("company", ("company_id",), "integer", "A company's id."),
         Filter("user", ("user_id",), "integer", "A person's id."),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from api.filters import DeclaredFilters, Filter
@@ -182,7 +183,8 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     scope_group = "entitlements"
     serializer_class = ApplicationSerializer
     queryset = Application.objects.none()
-    filter_backends = [DeclaredFilters]
+    filter_backends = [DeclaredFilters, OrderingFilter]
+    ordering_fields = ["id", "name", "created_at"]
     filters = (
         Filter("category", ("category",), description="bookkeeping, bank, payroll, ..."),
         Filter("is_active", ("is_active",), "boolean"),
@@ -306,7 +308,8 @@ class SubscriptionViewSet(
     scope_group = "entitlements"
     serializer_class = SubscriptionSerializer
     queryset = Subscription.objects.none()
-    filter_backends = [DeclaredFilters]
+    filter_backends = [DeclaredFilters, OrderingFilter]
+    ordering_fields = ["id", "start_date", "created_at"]
     filters = (
         Filter("company", ("company_id",), "integer", "A company's id."),
         Filter("application", ("application_id",), "integer", "An application's id."),
@@ -431,7 +434,8 @@ class GrantViewSet(
     scope_group = "entitlements"
     serializer_class = GrantSerializer
     queryset = SubscriptionUserObjectPermission.objects.none()
-    filter_backends = [DeclaredFilters]
+    filter_backends = [DeclaredFilters, OrderingFilter]
+    ordering_fields = ["id"]
     filters = (
         Filter("user", ("user_id",), "integer", "A person's id."),
         Filter("company", ("content_object__company_id",), "integer", "A company's id."),
@@ -525,7 +529,8 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     scope_group = "entitlements"
     serializer_class = AuditEventSerializer
     queryset = AuditEvent.objects.none()
-    filter_backends = [DeclaredFilters]
+    filter_backends = [DeclaredFilters, OrderingFilter]
+    ordering_fields = ["id", "at"]
     filters = (
         Filter("company", ("company_id",), "integer", "A company's id."),
         Filter("action", ("action",), description="subscription_created, grant_created, ..."),

@@ -42,6 +42,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from api.filters import DeclaredFilters, Filter
@@ -431,7 +432,8 @@ class _IssuedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     kind: str
     detail_route: str
     queryset = Invoice.objects.none()
-    filter_backends = [DeclaredFilters]
+    filter_backends = [DeclaredFilters, OrderingFilter]
+    ordering_fields = ["id", "issue_date", "number", "total_incl_vat"]
 
     def get_queryset(self) -> QuerySet[Invoice]:
         if getattr(self, "swagger_fake_view", False):
@@ -690,7 +692,8 @@ class BillingRunViewSet(
     permission_classes = [FirmWide]
     pagination_class = RunCursor
     queryset = BillingRun.objects.none()
-    filter_backends = [DeclaredFilters]
+    filter_backends = [DeclaredFilters, OrderingFilter]
+    ordering_fields = ["created_at", "period_start"]
     filters = (
         MonthFilter("period", ("period_start",), description="The month billed, YYYY-MM."),
         ChoiceFilter(
@@ -762,7 +765,8 @@ class BillingRunItemViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = BillingRunItemSerializer
     permission_classes = [FirmWide]
     queryset = BillingRunItem.objects.none()
-    filter_backends = [DeclaredFilters]
+    filter_backends = [DeclaredFilters, OrderingFilter]
+    ordering_fields = ["id", "updated_at"]
     filters = (
         ChoiceFilter(
             "outcome",

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from api.filters import DeclaredFilters, Filter
@@ -98,6 +99,8 @@ class WebhookEndpointViewSet(
 ):
     serializer_class = WebhookEndpointSerializer
     queryset = WebhookEndpoint.objects.none()
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["created_at", "url"]
 
     def get_queryset(self) -> QuerySet[WebhookEndpoint]:
         if getattr(self, "swagger_fake_view", False):
@@ -156,7 +159,8 @@ class WebhookEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Web
 
     serializer_class = WebhookEventSerializer
     queryset = WebhookEvent.objects.none()
-    filter_backends = [DeclaredFilters]
+    filter_backends = [DeclaredFilters, OrderingFilter]
+    ordering_fields = ["created_at"]
     filters = (Filter("type", ("type",), description="An event type, e.g. invoice.issued."),)
     pagination_class = EventCursor
 
@@ -194,7 +198,8 @@ class WebhookEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Web
 class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _WebhookView):
     serializer_class = WebhookDeliverySerializer
     queryset = WebhookDelivery.objects.none()
-    filter_backends = [DeclaredFilters]
+    filter_backends = [DeclaredFilters, OrderingFilter]
+    ordering_fields = ["created_at"]
     filters = (
         Filter("endpoint", ("endpoint_id",), "integer", "An endpoint's id."),
         Filter("status", ("status",), description="pending, succeeded or failed"),
