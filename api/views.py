@@ -577,7 +577,22 @@ class ApiKeyViewSet(
     lookup_field = "prefix"  # the primary key holds the hash: it never leaves the database
     pagination_class = None
 
-    @extend_schema(responses={201: ApiKeyCreatedSerializer})
+    @extend_schema(
+        responses={201: ApiKeyCreatedSerializer},
+        examples=[
+            OpenApiExample(
+                "Created",
+                value={
+                    "prefix": "Xk3vQ9aB",
+                    "name": "ERP",
+                    "scopes": ["companies:read", "people:write"],
+                    "key": "Xk3vQ9aB.4nT8pL2wR6yZ0cV5bM7qJ1hG3fD9sA2e",
+                },
+                response_only=True,
+                status_codes=["201"],
+            )
+        ],
+    )
     def create(self, request, *args, **kwargs):
         serializer = ApiKeySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
