@@ -21,13 +21,19 @@ def database_url_of_tests() -> str:
     return urlunsplit(parts._replace(path=f"/{settings.DATABASES['default']['NAME']}"))
 
 
-def worker_start(*, name: str, log: Path, concurrency: int = 1) -> subprocess.Popen:
+def worker_start(
+    *, name: str, log: Path, concurrency: int = 1, threads: bool = False
+) -> subprocess.Popen:
+    """One worker process: solo, or `concurrency` threads in it, or prefork children."""
     env = os.environ | {
         "DATABASE_URL": database_url_of_tests(),
         "DJANGO_SETTINGS_MODULE": "saas.settings",
         "EMAIL_URL": "dummymail://",
     }
-    pool = ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"-c{concurrency}"]
+    if concurrency == 1:
+        pool = ["--pool=solo"]
+    else:
+        pool = [f"--pool={'threads' if threads else 'prefork'}", f"-c{concurrency}"]
     return subprocess.Popen(
         [
             sys.executable,
