@@ -16,16 +16,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
-    Case,
-    CharField,
-    Count,
     DecimalField,
     Prefetch,
     Q,
     QuerySet,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -73,6 +69,8 @@ from invoicing.selectors import (
     access_run,
     invoice_status_q,
     invoices_visible_to,
+    invoices_with_status,
+    runs_counted,
     runs_visible_to,
 )
 from tenants import storage
@@ -81,7 +79,6 @@ from tenants.errors import DomainError, NotFound, PermissionDenied
 STATUSES = ("open", "overdue", "credited")
 DOWNLOAD_SECONDS = 300
 RETRY_AFTER_SECONDS = 30
-BILLED = (BillingRunItem.Outcome.ISSUED, BillingRunItem.Outcome.PREVIEWED)
 
 
 class FirmWide(FirmAccess):
@@ -157,18 +154,6 @@ class MonthFilter(Filter):
             raise ValidationError({self.name: error.detail}) from None
 
 
-def invoices_with_status(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """Each invoice's `payment_status` (open, overdue, credited), in the same query."""
-    return invoices.annotate(
-        payment_status=Case(
-            When(invoice_status_q("credited"), then=Value("credited")),
-            When(invoice_status_q("overdue"), then=Value("overdue")),
-            default=Value("open"),
-            output_field=CharField(),
-        )
-    )
-
-
 def lines_with_credits() -> Prefetch:
     """An invoice's lines with the amount its credit notes already took off each."""
     credited = Coalesce(
@@ -177,21 +162,6 @@ def lines_with_credits() -> Prefetch:
         output_field=DecimalField(max_digits=14, decimal_places=2),
     )
     return Prefetch("lines", queryset=InvoiceLine.objects.annotate(credited_excl_vat=credited))
-
-
-def runs_counted(runs: QuerySet[BillingRun]) -> QuerySet[BillingRun]:
-    """Runs with their count per outcome and the totals issued or previewed: one query for a
-    whole page of runs (the same figures as `invoicing.selectors.run_summary`)."""
-    counts = {
-        f"n_{outcome}": Count("items", filter=Q(items__outcome=outcome))
-        for outcome in BillingRunItem.Outcome.values
-    }
-    billed = Q(items__outcome__in=BILLED)
-    return runs.annotate(
-        **counts,
-        billed_excl_vat=Sum("items__total_excl_vat", filter=billed),
-        billed_incl_vat=Sum("items__total_incl_vat", filter=billed),
-    )
 
 
 def _issuer_check(actor: Any) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 
 from clients.models import Company, Membership, User
 from clients.rights import is_firm_wide
@@ -21,6 +21,7 @@ from invoicing.models import BillingRun, BillingRunItem, Invoice, InvoiceArchive
 from tenants.errors import NotFound
 
 VIEW = "view_invoices"
+BILLED = (BillingRunItem.Outcome.ISSUED, BillingRunItem.Outcome.PREVIEWED)
 DOWNLOAD = "download_invoices"
 
 
@@ -167,3 +168,30 @@ def access_archive(user: User, archive_id: Any) -> InvoiceArchive:
         return archives_of(user).get(pk=archive_id)
     except (InvoiceArchive.DoesNotExist, ValidationError, ValueError, TypeError):
         raise NotFound() from None
+
+
+def invoices_with_status(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Each invoice's `payment_status` (open, overdue, credited), in the same query."""
+    return invoices.annotate(
+        payment_status=Case(
+            When(invoice_status_q("credited"), then=Value("credited")),
+            When(invoice_status_q("overdue"), then=Value("overdue")),
+            default=Value("open"),
+            output_field=CharField(),
+        )
+    )
+
+
+def runs_counted(runs: QuerySet[BillingRun]) -> QuerySet[BillingRun]:
+    """Runs with their count per outcome and the totals issued or previewed: one query for a
+    whole page of runs (the figures of `run_summary`)."""
+    counts = {
+        f"n_{outcome}": Count("items", filter=Q(items__outcome=outcome))
+        for outcome in BillingRunItem.Outcome.values
+    }
+    billed = Q(items__outcome__in=BILLED)
+    return runs.annotate(
+        **counts,
+        billed_excl_vat=Sum("items__total_excl_vat", filter=billed),
+        billed_incl_vat=Sum("items__total_incl_vat", filter=billed),
+    )

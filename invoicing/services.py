@@ -578,7 +578,7 @@ def invoice_issue_manual(
     if period_start and period_end and period_end < period_start:
         raise DomainError(_("The period ends before it starts."), field="period_end")
     profile = firm_profile()
-    problems = seller_problems(profile) + _missing_buyer(company)
+    problems = seller_problems(profile) + buyer_missing(company)
     if problems:
         raise DomainError("; ".join(problems), field="company")
     with transaction.atomic():
@@ -598,7 +598,7 @@ def invoice_issue_manual(
     return invoice
 
 
-def _missing_buyer(company: Company) -> list[str]:
+def buyer_missing(company: Company) -> list[str]:
     missing = _missing(buyer_snapshot(company), BUYER_REQUIRED)
     return [gettext("billing data incomplete: %s") % ", ".join(missing)] if missing else []
 

@@ -469,22 +469,13 @@ def _manual_error(form, rows, typed: list[tuple[int, Any]], error: DomainError) 
     form.add_error(field, str(error.message))
 
 
-def _buyer_missing(company: Company) -> list[str]:
-    missing = [
-        str(label)
-        for field, label in services.BUYER_REQUIRED.items()
-        if not str(getattr(company, field) or "").strip()
-    ]
-    return [_("billing data incomplete: %s") % ", ".join(missing)] if missing else []
-
-
 def _invoice_form_page(request, company, form, rows, status=200):
     context = {
         "company": company,
         "form": form,
         "rows": rows,
         "billing_problems": services.seller_problems(services.firm_profile())
-        + _buyer_missing(company),
+        + services.buyer_missing(company),
         "may_add_line": rows.total_form_count() < rows.max_num,
     }
     return render(request, "frontend/backoffice/billing/invoice_form.html", context, status=status)

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, ExpressionWrapper
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,10 +27,10 @@ from invoicing.selectors import (
     access_invoice,
     archives_of,
     invoice_companies_for,
-    invoice_status_q,
     invoice_years,
     invoices_filtered,
     invoices_visible_to,
+    invoices_with_status,
 )
 from invoicing.services import DocumentAltered, document_verified_path
 from tenants import storage
@@ -43,10 +42,6 @@ ARCHIVES_SHOWN = 5
 ARCHIVES_RECENT = datetime.timedelta(days=7)
 
 
-def _flag(status: str) -> ExpressionWrapper:
-    return ExpressionWrapper(invoice_status_q(status), output_field=BooleanField())
-
-
 def _rows(page, user) -> list[dict[str, Any]]:
     company_ids = {invoice.company_id for invoice in page}
     downloadable = set(
@@ -56,14 +51,7 @@ def _rows(page, user) -> list[dict[str, Any]]:
     )
     rows = []
     for invoice in page:
-        if invoice.is_credit_note:
-            status = None
-        elif invoice.is_credited:
-            status = "credited"
-        elif invoice.is_overdue:
-            status = "overdue"
-        else:
-            status = "open"
+        status = None if invoice.is_credit_note else invoice.payment_status
         rows.append(
             {
                 "invoice": invoice,
@@ -107,10 +95,8 @@ def _listing(request, company: Company | None = None, **extra) -> tuple[dict[str
         list_url = reverse("account:invoices")
     form = InvoiceFilterForm(request.GET or None, companies=companies, years=invoice_years(visible))
     filters = form.filters()
-    invoices = (
-        invoices_filtered(visible, **filters)
-        .annotate(is_credited=_flag("credited"), is_overdue=_flag("overdue"))
-        .order_by("-issue_date", "-pk")
+    invoices = invoices_with_status(invoices_filtered(visible, **filters)).order_by(
+        "-issue_date", "-pk"
     )
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
