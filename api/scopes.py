@@ -14,10 +14,11 @@ every API view's permission) reads it:
         scope_group = SESSION_ONLY   # signed-in people only: no API key, whatever its scopes
 
 Groups: companies; people (users and memberships); entitlements (applications, subscriptions,
-grants, audit events); invoicing (invoices, credit notes, billing runs); webhooks. A write
-scope includes the read scope of its group. Scopes apply to API keys only: a signed-in person
-keeps the rights of their role. A view without `scope_group` refuses every API key, and
-tests/api/test_scopes.py fails until it declares one.
+grants, audit events); invoicing (invoices, credit notes, billing runs); webhooks; payments
+(payments, mandates, bank statements, statements of account). A write scope includes the read
+scope of its group. Scopes apply to API keys only: a signed-in person keeps the rights of their
+role. A view without `scope_group` refuses every API key, and tests/api/test_scopes.py fails
+until it declares one.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ GROUPS: dict[str, Any] = {
     "entitlements": _("Applications, subscriptions, access grants and audit trail"),
     "invoicing": _("Invoices, credit notes and billing runs"),
     "webhooks": _("Webhooks"),
+    "payments": _("Payments, SEPA mandates, bank statements and statements of account"),
 }
 ALL_SCOPES: tuple[str, ...] = tuple(
     f"{group}:{level}" for group in GROUPS for level in (READ, WRITE)

@@ -140,8 +140,21 @@ class InvoiceSerializer(_IssuedSerializer):
     status = serializers.CharField(
         source="payment_status",
         read_only=True,
-        help_text="`open` until the due date, `overdue` after it, `credited` when credit notes "
-        "cover it.",
+        help_text="`issued` (nothing paid yet, not due), `partially_paid`, `paid`, `overdue` "
+        "(something left to pay after the due date), `credited` (credit notes cover it) or "
+        "`reversed` (a payment was returned by the bank).",
+    )
+    amount_paid = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="Payments received less payments returned.",
+    )
+    balance_due = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="What is left to pay: total incl. VAT less credit notes and payments.",
     )
     credit_notes = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="Ids of the credit notes correcting it."
@@ -149,7 +162,15 @@ class InvoiceSerializer(_IssuedSerializer):
 
     class Meta:
         model = Invoice
-        fields = [*COMMON_FIELDS[:2], "origin", *COMMON_FIELDS[2:], "status", "credit_notes"]
+        fields = [
+            *COMMON_FIELDS[:2],
+            "origin",
+            *COMMON_FIELDS[2:],
+            "status",
+            "amount_paid",
+            "balance_due",
+            "credit_notes",
+        ]
         read_only_fields = fields
 
 

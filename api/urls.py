@@ -2,7 +2,16 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import views, views_bulk, views_entitlements, views_invoicing, views_webhooks
+from api import (
+    views,
+    views_banking,
+    views_bulk,
+    views_entitlements,
+    views_invoicing,
+    views_payments,
+    views_sepa,
+    views_webhooks,
+)
 
 app_name = "api"
 
@@ -31,8 +40,13 @@ router.register(
     views_invoicing.BillingRunItemViewSet,
     basename="billing-run-item",
 )
+for module in (views_payments, views_sepa, views_banking):
+    module.register(router)
 
 urlpatterns = [
+    *views_payments.urlpatterns,
+    *views_sepa.urlpatterns,
+    *views_banking.urlpatterns,
     path("companies/bulk", views_bulk.CompanyBulkView.as_view(), name="company-bulk"),
     path("users/bulk", views_bulk.PersonBulkView.as_view(), name="user-bulk"),
     path("memberships/bulk", views_bulk.MembershipBulkView.as_view(), name="membership-bulk"),

@@ -67,16 +67,17 @@ from invoicing.selectors import (
     DOWNLOAD,
     access_invoice,
     access_run,
-    invoice_status_q,
     invoices_visible_to,
     invoices_with_status,
+    payment_status_q,
     runs_counted,
     runs_visible_to,
 )
+from payments.models import OPEN, PaymentStatus
 from tenants import storage
 from tenants.errors import DomainError, NotFound, PermissionDenied
 
-STATUSES = ("open", "overdue", "credited")
+STATUSES = (OPEN, *PaymentStatus.values)
 DOWNLOAD_SECONDS = 300
 RETRY_AFTER_SECONDS = 30
 
@@ -114,10 +115,11 @@ class ChoiceFilter(Filter):
 
 @dataclass(frozen=True)
 class StatusFilter(ChoiceFilter):
-    """The status of an invoice as `invoicing.selectors.invoice_status_q` tells it."""
+    """The payment status of an invoice (`invoicing.selectors.invoices_with_status`), or
+    `open` for every invoice with something left to pay."""
 
     def q(self, value: str) -> Q:
-        return invoice_status_q(self.parse(value))
+        return payment_status_q(self.parse(value))
 
 
 @dataclass(frozen=True)
@@ -513,7 +515,14 @@ class InvoiceViewSet(_IssuedViewSet):
     detail_route = "api:invoice-detail"
     filters = (
         *INVOICE_FILTERS,
-        StatusFilter("status", (), "choice", "open, overdue or credited", choices=STATUSES),
+        StatusFilter(
+            "status",
+            (),
+            "choice",
+            "issued, partially_paid, paid, overdue, credited, reversed, or open (anything left "
+            "to pay)",
+            choices=STATUSES,
+        ),
     )
 
     def get_queryset(self) -> QuerySet[Invoice]:

@@ -9,15 +9,33 @@ both raise NotFound.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from clients.models import Company, Membership, User
 from clients.rights import is_firm_wide
 from entitlements.models import CompanyUserObjectPermission
 from invoicing.models import BillingRun, BillingRunItem, Invoice, InvoiceArchive
+from payments.models import OPEN, OPEN_STATUSES, PaymentEvent, PaymentStatus
 from tenants.errors import NotFound
 
 VIEW = "view_invoices"
@@ -73,28 +91,17 @@ def invoices_filtered(
     if kind:
         invoices = invoices.filter(kind=kind)
     if status:
-        invoices = invoices.filter(invoice_status_q(status))
+        invoices = invoices_with_status(invoices).filter(payment_status_q(status))
     return invoices
 
 
-def invoice_status_q(status: str) -> Q:
-    """Until payments are recorded, an invoice is open until its due date, then overdue, or
-    credited when its credit notes cover it."""
-    from django.utils import timezone
-
-    credited = (
-        Invoice.objects.filter(credited_invoice=OuterRef("pk"))
-        .values("credited_invoice")
-        .annotate(total=Sum("total_incl_vat"))
-        .filter(total__gte=OuterRef("total_incl_vat"))
-    )
-    today = timezone.localdate()
-    if status == "credited":
-        return Q(kind="invoice") & Q(Exists(credited))
-    if status == "overdue":
-        return Q(kind="invoice", due_date__lt=today) & ~Q(Exists(credited))
-    if status == "open":
-        return Q(kind="invoice", due_date__gte=today) & ~Q(Exists(credited))
+def payment_status_q(status: str) -> Q:
+    """Filters a queryset annotated by `invoices_with_status` on one status, or on every
+    status with something left to pay (`open`)."""
+    if status == OPEN:
+        return Q(payment_status__in=OPEN_STATUSES)
+    if status in PaymentStatus.values:
+        return Q(payment_status=status)
     return Q()
 
 
@@ -171,14 +178,42 @@ def access_archive(user: User, archive_id: Any) -> InvoiceArchive:
 
 
 def invoices_with_status(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """Each invoice's `payment_status` (open, overdue, credited), in the same query."""
+    """Each invoice with `amount_paid` (payments less reversals), `amount_credited` (its credit
+    notes), `balance_due` and `payment_status`, in the same query. A credit note has no status
+    and nothing due. Overdue is reckoned on today's date in Europe/Paris."""
+    if "payment_status" in invoices.query.annotations:
+        return invoices
+    events = PaymentEvent.objects.filter(invoice=OuterRef("pk"))
+    paid = events.values("invoice").annotate(total=Sum("amount")).values("total")
+    credited = (
+        Invoice.objects.filter(credited_invoice=OuterRef("pk"))
+        .values("credited_invoice")
+        .annotate(total=Sum("total_incl_vat"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    zero = Value(Decimal("0.00"), output_field=money)
+    is_credit_note = Q(kind="credit_note")
     return invoices.annotate(
+        amount_paid=Coalesce(Subquery(paid, output_field=money), zero),
+        amount_credited=Coalesce(Subquery(credited, output_field=money), zero),
+        last_payment_kind=Subquery(events.order_by("-id").values("kind")[:1]),
+    ).annotate(
+        balance_due=Case(
+            When(is_credit_note, then=zero),
+            default=F("total_incl_vat") - F("amount_credited") - F("amount_paid"),
+            output_field=money,
+        ),
         payment_status=Case(
-            When(invoice_status_q("credited"), then=Value("credited")),
-            When(invoice_status_q("overdue"), then=Value("overdue")),
-            default=Value("open"),
+            When(is_credit_note, then=Value("")),
+            When(amount_credited__gte=F("total_incl_vat"), then=Value(PaymentStatus.CREDITED)),
+            When(balance_due__lte=0, then=Value(PaymentStatus.PAID)),
+            When(last_payment_kind="reversal", then=Value(PaymentStatus.REVERSED)),
+            When(due_date__lt=timezone.localdate(), then=Value(PaymentStatus.OVERDUE)),
+            When(amount_paid__gt=0, then=Value(PaymentStatus.PARTIALLY_PAID)),
+            default=Value(PaymentStatus.ISSUED),
             output_field=CharField(),
-        )
+        ),
     )
 
 

@@ -89,6 +89,11 @@ TENANT_APPS = [
     "invoicing",
     "api",
     "webhooks",
+    "payments",
+    "sepa",
+    "banking",
+    "cards",
+    "reminders",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -136,6 +141,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "frontend.context.portal",
+                "frontend.cards.context.portal",
+                "frontend.reminders.context.portal",
             ],
         },
     },
@@ -314,6 +321,13 @@ WEBHOOKS_TIMEOUT_SECONDS = 10
 WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)
 WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
 CELERY_BEAT_SCHEDULE["webhooks-due"] = {"task": "webhooks.due", "schedule": 60.0}
+# Collections, every morning, Paris time: direct-debit pre-notifications, mandates lapsing after
+# 36 months without a debit, payment reminders.
+CELERY_BEAT_SCHEDULE |= {
+    "sepa-prenotify": {"task": "sepa.prenotify", "schedule": crontab(minute=0, hour=7)},
+    "sepa-mandates-lapse": {"task": "sepa.mandates_lapse", "schedule": crontab(minute=30, hour=3)},
+    "payment-reminders": {"task": "reminders.due", "schedule": crontab(minute=0, hour=9)},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("utilisateurs/", include("frontend.people.urls")),
     path("entreprises/", include("frontend.companies.urls")),
     path("cabinet/", include("frontend.backoffice.urls")),
+    path("paiement/carte/", include("frontend.cards.webhook_urls")),
     path("", include("frontend.urls")),
 ]

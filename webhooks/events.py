@@ -30,10 +30,10 @@ CATALOGUE: dict[str, tuple[Any, bool]] = {
     ),
     "invoice.issued": (_("An invoice was issued and its documents are ready."), True),
     "credit_note.issued": (_("A credit note was issued and its documents are ready."), True),
-    "invoice.paid": (_("An invoice was paid in full."), False),
+    "invoice.paid": (_("An invoice was paid in full."), True),
     "invoice.overdue": (_("An invoice is past its due date."), False),
-    "payment.received": (_("A payment was received."), False),
-    "payment.failed": (_("A direct debit failed."), False),
+    "payment.received": (_("A payment was received."), True),
+    "payment.failed": (_("A direct debit failed."), True),
     "mandate.created": (_("A SEPA mandate was signed."), False),
     "mandate.revoked": (_("A SEPA mandate was revoked."), False),
 }

@@ -11,6 +11,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from invoicing.models import BillingRunItem, InvoiceLine, Kind
+from payments.models import status_filter_choices
 
 MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 MANUAL_LINES = 5
@@ -21,11 +22,6 @@ VAT_RATES = [
     ("5.5", _("5.5 %")),
     ("2.1", _("2.1 %")),
     ("0", _("0 %")),
-]
-INVOICE_STATUSES = [
-    ("open", _("To pay")),
-    ("overdue", _("Overdue")),
-    ("credited", _("Credited")),
 ]
 
 
@@ -104,7 +100,7 @@ class InvoiceFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Every status")), *INVOICE_STATUSES],
+        choices=[("", _("Every status")), *status_filter_choices()],
     )
     company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 

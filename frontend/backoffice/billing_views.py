@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -91,27 +91,6 @@ def runs_with_counts() -> QuerySet[BillingRun]:
         .annotate(done=F("companies_total") - F("pending"))
         .order_by("-created_at")
     )
-
-
-def invoices_with_credits(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """`credited`: the amount incl. VAT of the credit notes issued on each invoice."""
-    credited = (
-        Invoice.objects.filter(credited_invoice=OuterRef("pk"))
-        .order_by()
-        .values("credited_invoice")
-        .annotate(total=Sum("total_incl_vat"))
-        .values("total")
-    )
-    return invoices.annotate(credited=Coalesce(Subquery(credited), ZERO))
-
-
-def invoice_status(invoice: Invoice, today: datetime.date) -> str:
-    """The status `invoicing.selectors.invoice_status_q` filters on, for one annotated row."""
-    if invoice.is_credit_note:
-        return ""
-    if invoice.credited >= invoice.total_incl_vat:
-        return "credited"
-    return "overdue" if invoice.due_date < today else "open"
 
 
 def billable_company_choices() -> list[tuple[int, str]]:
@@ -297,11 +276,8 @@ def invoice_list(request):
             match |= Q(company__siren__startswith=digits)
         invoices = invoices.filter(match)
     # Numbers run per series: the latest document first, whatever its series.
-    invoices = invoices_with_credits(invoices).order_by("-issue_date", "-id")
+    invoices = selectors.invoices_with_status(invoices).order_by("-issue_date", "-id")
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
-    today = timezone.localdate()
-    for invoice in page.object_list:
-        invoice.status = invoice_status(invoice, today)
     company = None
     if data.get("company"):
         company = selectors.invoice_companies_for(request.user).filter(pk=data["company"]).first()
@@ -326,20 +302,27 @@ def invoice_detail(request, invoice_id):
     return _invoice_page(request, invoice)
 
 
+def _with_status(invoice: Invoice) -> Invoice:
+    return selectors.invoices_with_status(
+        Invoice.objects.filter(pk=invoice.pk).select_related(
+            "company", "document", "credited_invoice"
+        )
+    ).get()
+
+
 def _remaining(invoice: Invoice, lines) -> dict[int, Decimal]:
     credited = services.credited_amounts(invoice)
     return {line.pk: line.total_excl_vat - credited.get(line.pk, Decimal(0)) for line in lines}
 
 
 def _invoice_page(request, invoice: Invoice, form: CreditNoteForm | None = None, status=200):
+    invoice = _with_status(invoice)
     lines = list(invoice.lines.all())
     remaining = _remaining(invoice, lines) if not invoice.is_credit_note else {}
     if form is None and not invoice.is_credit_note:
         form = CreditNoteForm(lines=lines, remaining=remaining)
     document = invoice.document
     credit_notes = list(invoice.credit_notes.order_by("issue_date", "sequence"))
-    credited = sum((note.total_incl_vat for note in credit_notes), Decimal(0))
-    invoice.credited = credited
     context = {
         "invoice": invoice,
         "lines": lines,
@@ -350,7 +333,7 @@ def _invoice_page(request, invoice: Invoice, form: CreditNoteForm | None = None,
         "document_late": document.status == InvoiceDocument.Status.PENDING
         and invoice.created_at < timezone.now() - DOCUMENT_LATE,
         "credit_notes": credit_notes,
-        "status": invoice_status(invoice, timezone.localdate()),
+        "status": invoice.payment_status,
         "form": form,
         "creditable": any(value > 0 for value in remaining.values()),
     }

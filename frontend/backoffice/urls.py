@@ -1,6 +1,6 @@
 """Cabinet: the pages of this space."""
 
-from django.urls import path
+from django.urls import include, path
 
 from frontend.backoffice import (
     api_keys_views,
@@ -154,4 +154,9 @@ urlpatterns = [
         billing_views.invoice_create,
         name="invoice_create",
     ),
+    path("tableau-de-bord/", include("frontend.payments.backoffice_urls")),
+    path("prelevements/", include("frontend.sepa.backoffice_urls")),
+    path("rapprochement/", include("frontend.banking.backoffice_urls")),
+    path("carte/", include("frontend.cards.backoffice_urls")),
+    path("relances/", include("frontend.reminders.backoffice_urls")),
 ]

@@ -1,6 +1,6 @@
 """Entreprises: the pages of this space; every URL names its company."""
 
-from django.urls import path
+from django.urls import include, path
 
 from frontend.companies import views
 from frontend.invoices import views as invoices
@@ -32,4 +32,7 @@ urlpatterns = [
     ),
     path("<int:company_id>/resilier/", views.cancel, name="cancel"),
     path("<int:company_id>/reactiver/", views.reactivate, name="reactivate"),
+    path("<int:company_id>/releve/", include("frontend.payments.client_urls")),
+    path("<int:company_id>/prelevement/", include("frontend.sepa.client_urls")),
+    path("<int:company_id>/carte/", include("frontend.cards.client_urls")),
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-STATUSES = [("open", _("To pay")), ("overdue", _("Overdue")), ("credited", _("Credited"))]
+from payments.models import status_filter_choices
+
 KINDS = [("invoice", _("Invoice")), ("credit_note", _("Credit note"))]
 
 
@@ -17,7 +18,9 @@ class InvoiceFilterForm(forms.Form):
     )
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses")), *STATUSES]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *status_filter_choices()],
     )
     kind = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("Invoices and credit notes")), *KINDS]

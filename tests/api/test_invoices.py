@@ -116,7 +116,8 @@ def test_the_detail_tells_lines_totals_vat_parties_document_and_credit_notes(inv
     assert body["document_status"] == "pending"
     assert body["retained_until"] == f"{inv.invoice.issue_date.year + 10}-12-31"
     assert body["credit_notes"] == [inv.credit_note.pk]
-    assert body["status"] == "open"
+    assert body["status"] == "issued"
+    assert (body["amount_paid"], body["balance_due"]) == ("0.00", "46.80")
     assert body["origin"] == "monthly"
 
 
@@ -392,7 +393,8 @@ def test_filters(alpha, world, inv, as_actor):
         overdue.number,
     }
     assert numbers("year=2001") == set()
-    assert numbers("status=open") == {inv.invoice.number}
+    assert numbers("status=open") == {inv.invoice.number, overdue.number}
+    assert numbers("status=issued") == {inv.invoice.number}
     assert numbers("status=credited") == {inv.garage.number}
     assert numbers("status=overdue") == {overdue.number}
     assert numbers(f"issued_after={today}") == {inv.invoice.number, inv.garage.number}
@@ -408,7 +410,7 @@ def test_each_invoice_tells_its_status(alpha, world, inv, as_actor):
     rows = as_actor("key").get("/api/v1/invoices/").json()["results"]
 
     assert {row["number"]: row["status"] for row in rows} == {
-        inv.invoice.number: "open",
+        inv.invoice.number: "issued",
         inv.garage.number: "credited",
         overdue.number: "overdue",
     }
@@ -417,7 +419,7 @@ def test_each_invoice_tells_its_status(alpha, world, inv, as_actor):
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        ("status=paid", "status"),
+        ("status=payee", "status"),
         ("year=deux-mille", "year"),
         ("year=0", "year"),
         ("year=99999", "year"),
@@ -434,11 +436,12 @@ def test_a_bad_filter_is_named(inv, as_actor, query, field):
 
 
 def test_a_bad_status_filter_is_explained_in_french_and_english(inv, as_actor):
-    french = as_actor("key").get("/api/v1/invoices/?status=paid")
-    english = as_actor("key", HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/invoices/?status=paid")
+    french = as_actor("key").get("/api/v1/invoices/?status=payee")
+    english = as_actor("key", HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/invoices/?status=payee")
+    choices = "open, issued, partially_paid, paid, overdue, credited, reversed"
 
-    assert errors(french) == {"status": "Choisissez parmi : open, overdue, credited."}
-    assert errors(english) == {"status": "Choose one of: open, overdue, credited."}
+    assert errors(french) == {"status": f"Choisissez parmi : {choices}."}
+    assert errors(english) == {"status": f"Choose one of: {choices}."}
 
 
 @pytest.mark.parametrize("actor", ["key", "firm_admin", "accountant", "client_admin"])

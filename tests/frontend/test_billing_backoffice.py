@@ -508,6 +508,7 @@ def test_invoice_list_filters_by_company_year_type_and_status(alpha, world):
     assert numbers(company=world.mine.pk) == [world.invoice_mine.number]
     assert numbers(kind="credit_note") == [note.number]
     assert numbers(status="credited") == [world.invoice_other.number]
+    assert numbers(status="issued") == [world.invoice_mine.number]
     assert numbers(status="open") == [world.invoice_mine.number]
     assert numbers(status="overdue") == []
     assert len(numbers(year=2026)) == 3
@@ -520,9 +521,9 @@ def test_invoice_list_shows_the_status_of_each_row(alpha, world):
 
     response = client.get("/cabinet/factures/")
 
-    statuses = {invoice.number: invoice.status for invoice in response.context["page"]}
+    statuses = {invoice.number: invoice.payment_status for invoice in response.context["page"]}
     assert statuses[world.invoice_other.number] == "credited"
-    assert statuses[world.invoice_mine.number] == "open"
+    assert statuses[world.invoice_mine.number] == "issued"
     assert "À payer" in response.content.decode()
 
 

@@ -1,0 +1,5 @@
+"""Cabinet: the pages of this area."""
+
+app_name = "reminders_bo"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Cabinet: the pages of this area."""
+
+app_name = "sepa_bo"
+
+urlpatterns: list = []
