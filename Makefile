@@ -64,12 +64,13 @@ check: install
 	$(BIN)/portal makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(BIN)/python -m django check --deploy --fail-level WARNING
 
-# Refresh the catalogues from the sources, taking translations from frontend/locale/fr/parts/
-# first (GNU gettext tools needed), then compile them.
+# Refresh the catalogues from the sources, filling what is untranslated from the PO files in
+# frontend/locale/fr/parts/ (the catalogue comes first: its header and its translations stay;
+# GNU gettext tools needed), then compile them.
 messages: install
 	$(BIN)/portal makemessages -l fr -l en --ignore=.venv --ignore=.data --ignore=tests --no-obsolete
 	@if ls frontend/locale/fr/parts/*.po >/dev/null 2>&1; then \
-		msgcat --use-first frontend/locale/fr/parts/*.po frontend/locale/fr/LC_MESSAGES/django.po \
+		msgcat --use-first frontend/locale/fr/LC_MESSAGES/django.po frontend/locale/fr/parts/*.po \
 			-o frontend/locale/fr/LC_MESSAGES/django.po && \
 		$(BIN)/portal makemessages -l fr --ignore=.venv --ignore=.data --ignore=tests --no-obsolete; fi
 	$(BIN)/pybabel compile --domain django --directory frontend/locale --statistics
