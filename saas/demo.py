@@ -1,5 +1,6 @@
 """Demo data: "Cabinet Démo" at demo.<BASE_DOMAIN>, a dozen client companies and their people,
-the firm's catalogue, subscriptions and accesses, and the last three months' invoices.
+the firm's catalogue, subscriptions and accesses, the last three months' invoices and their
+payments (the oldest month paid, some of the next one in part).
 
 Every SIREN and VAT number passes its checksum. Loading twice changes nothing.
 """
@@ -25,7 +26,10 @@ from entitlements.services import (
 from firms.models import FirmProfile
 from firms.services import firm_open
 from invoicing import services as invoicing
+from invoicing.models import Invoice
 from invoicing.pricing import previous_month
+from payments.models import Means, PaymentEvent, Source
+from payments.services import payment_record
 from tenants import storage
 from tenants.models import Firm
 
@@ -205,6 +209,7 @@ def load() -> Firm:
         _people_and_companies()
         _catalogue_and_subscriptions()
         _invoices()
+        _payments()
     return firm
 
 
@@ -352,3 +357,31 @@ def _invoices() -> None:
             )
             if outcome.invoice is not None:
                 invoicing.document_store(outcome.invoice, notify=False)
+
+
+def _payments() -> None:
+    """Transfers received: the oldest month's invoices in full, every other invoice of the next
+    month in half; recorded once (their external ids come back the same)."""
+    if PaymentEvent.objects.exists():
+        return
+    months = sorted({day for day in Invoice.objects.dates("period_start", "month")})[:2]
+    invoices = Invoice.objects.filter(kind="invoice", period_start__in=months).order_by("number")
+    today = datetime.date.today()
+    for index, invoice in enumerate(invoices):
+        if invoice.period_start == months[0]:
+            amount = invoice.total_incl_vat
+        elif index % 2:
+            amount = (invoice.total_incl_vat / 2).quantize(Decimal("0.01"))
+        else:
+            continue
+        payment_record(
+            actor=None,
+            invoice=invoice,
+            amount=amount,
+            date=today,
+            means=Means.TRANSFER,
+            source=Source.BANK,
+            reference=invoice.number,
+            payer=invoice.company.legal_name,
+            external_id=f"DEMO-{invoice.number}",
+        )
