@@ -26,8 +26,10 @@ def invoice_due(
     days_overdue: int | None = None,
     due_date: datetime.date | None = None,
     issue_date: datetime.date | None = None,
+    number: str | None = None,
 ) -> Invoice:
-    """An issued invoice with one line at 20 % VAT. `days_overdue=10`: due ten days ago."""
+    """An issued invoice with one line at 20 % VAT. `days_overdue=10`: due ten days ago.
+    `number`: the number a test needs (F-2026-000123 in a bank statement), else T-…."""
     company = company or CompanyFactory(
         address_line="3 place Bellecour",
         postal_code="69002",
@@ -44,7 +46,7 @@ def invoice_due(
     invoice = Invoice.objects.create(
         kind=Kind.INVOICE,
         origin=Invoice.Origin.MANUAL,
-        number=f"T-{issue_date.year}-{sequence}",
+        number=number or f"T-{issue_date.year}-{sequence}",
         sequence=sequence,
         company=company,
         issue_date=issue_date,
