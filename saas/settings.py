@@ -321,6 +321,10 @@ WEBHOOKS_TIMEOUT_SECONDS = 10
 WEBHOOKS_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOKS_ALLOW_PRIVATE_HOSTS", default=False)
 WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
 CELERY_BEAT_SCHEDULE["webhooks-due"] = {"task": "webhooks.due", "schedule": 60.0}
+# Card payments: Stripe's API (a loopback stand-in in tests); its Checkout pages take the
+# "pay by card" forms' redirect, which the form-action policy must allow.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append("https://checkout.stripe.com")
 # Collections, every morning, Paris time: direct-debit pre-notifications, mandates lapsing after
 # 36 months without a debit, payment reminders.
 CELERY_BEAT_SCHEDULE |= {

@@ -1,5 +1,9 @@
-"""Cabinet: the pages of this area."""
+"""Cabinet › Paiement par carte."""
+
+from django.urls import path
+
+from frontend.cards import views
 
 app_name = "cards_bo"
 
-urlpatterns: list = []
+urlpatterns = [path("", views.settings_page, name="settings")]

@@ -1,5 +1,9 @@
-"""the card processor's webhook: the pages of this area."""
+"""The events Stripe signs and sends to a firm's host."""
+
+from django.urls import path
+
+from frontend.cards import views
 
 app_name = "cards_webhook"
 
-urlpatterns: list = []
+urlpatterns = [path("webhook/", views.webhook, name="webhook")]
