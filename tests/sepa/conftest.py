@@ -1,0 +1,1 @@
+from tests.sepa.locale import sepa_french  # noqa: F401
