@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+# What PostgreSQL's bigint holds: a larger number is no id of ours, and an error to the database.
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
 
 @dataclass(frozen=True)
 class Filter:
@@ -29,9 +32,12 @@ class Filter:
     def parse(self, value: str) -> int | bool | str:
         if self.kind == "integer":
             try:
-                return int(value)
+                number = int(value)
             except ValueError:
-                raise ValidationError({self.name: [_("Enter a whole number.")]}) from None
+                number = None
+            if number is None or not BIGINT_MIN <= number <= BIGINT_MAX:
+                raise ValidationError({self.name: [_("Enter a whole number.")]})
+            return number
         if self.kind == "boolean":
             if value.lower() in ("true", "1"):
                 return True
@@ -52,14 +58,21 @@ class DeclaredFilters(BaseFilterBackend):
         return queryset
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
-        types = {"integer": "integer", "boolean": "boolean"}
         return [
             {
                 "name": declared.name,
                 "required": False,
                 "in": "query",
                 "description": declared.description,
-                "schema": {"type": types.get(declared.kind, "string")},
+                "schema": _schema_of(declared.kind),
             }
             for declared in getattr(view, "filters", ())
         ]
+
+
+def _schema_of(kind: str) -> dict:
+    if kind == "integer":
+        return {"type": "integer", "format": "int64", "minimum": BIGINT_MIN, "maximum": BIGINT_MAX}
+    if kind == "boolean":
+        return {"type": "boolean"}
+    return {"type": "string"}

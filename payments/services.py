@@ -140,7 +140,7 @@ def payment_record(
                     reference=str(reference or "").strip()[:140],
                     payer=str(payer or "").strip()[:140],
                     external_id=external_id,
-                    recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    recorded_by=actor if getattr(actor, "pk", None) else None,
                 )
         except IntegrityError:
             # Another transaction recorded the same external id between our check and insert.
@@ -202,7 +202,7 @@ def payment_reverse(
             external_id=str(external_id or "").strip()[:100],
             reverses=original,
             reason=str(reason or "").strip()[:200],
-            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            recorded_by=actor if getattr(actor, "pk", None) else None,  # an API key: none
         )
         if original.means == Means.DIRECT_DEBIT:
             events.emit("payment.failed", _payment_data(event, locked))

@@ -31,11 +31,11 @@ CATALOGUE: dict[str, tuple[Any, bool]] = {
     "invoice.issued": (_("An invoice was issued and its documents are ready."), True),
     "credit_note.issued": (_("A credit note was issued and its documents are ready."), True),
     "invoice.paid": (_("An invoice was paid in full."), True),
-    "invoice.overdue": (_("An invoice is past its due date."), False),
+    "invoice.overdue": (_("An invoice is past its due date."), True),
     "payment.received": (_("A payment was received."), True),
     "payment.failed": (_("A direct debit failed."), True),
-    "mandate.created": (_("A SEPA mandate was signed."), False),
-    "mandate.revoked": (_("A SEPA mandate was revoked."), False),
+    "mandate.created": (_("A SEPA mandate was signed."), True),
+    "mandate.revoked": (_("A SEPA mandate was revoked."), True),
 }
 EVENT_TYPES = tuple(CATALOGUE)
 TYPES_CACHE_SECONDS = 600

@@ -32,6 +32,7 @@ from frontend.backoffice.billing_forms import (
     month_text,
 )
 from frontend.backoffice.selectors import access_company_as_staff
+from frontend.payments.sections import invoice_payments_section
 from invoicing import selectors, services
 from invoicing.models import BillingRun, BillingRunItem, Invoice, InvoiceDocument
 from tenants import storage
@@ -315,7 +316,9 @@ def _remaining(invoice: Invoice, lines) -> dict[int, Decimal]:
     return {line.pk: line.total_excl_vat - credited.get(line.pk, Decimal(0)) for line in lines}
 
 
-def _invoice_page(request, invoice: Invoice, form: CreditNoteForm | None = None, status=200):
+def _invoice_page(
+    request, invoice: Invoice, form: CreditNoteForm | None = None, status=200, payments=None
+):
     invoice = _with_status(invoice)
     lines = list(invoice.lines.all())
     remaining = _remaining(invoice, lines) if not invoice.is_credit_note else {}
@@ -336,6 +339,10 @@ def _invoice_page(request, invoice: Invoice, form: CreditNoteForm | None = None,
         "status": invoice.payment_status,
         "form": form,
         "creditable": any(value > 0 for value in remaining.values()),
+        # The payments block (frontend.payments); `payments` holds its forms that failed.
+        "payments": None
+        if invoice.is_credit_note
+        else invoice_payments_section(request.user, invoice, **(payments or {})),
     }
     return render(
         request, "frontend/backoffice/billing/invoice_detail.html", context, status=status

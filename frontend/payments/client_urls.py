@@ -1,5 +1,13 @@
-"""Entreprises (every URL names its company: `company_id`): the pages of this area."""
+"""Entreprises › Relevé de compte (every URL names its company: `company_id`)."""
+
+from django.urls import path
+
+from frontend.payments import views
 
 app_name = "payments"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.client_statement, name="statement"),
+    path("releve.csv", views.client_statement, {"fmt": "csv"}, name="statement_csv"),
+    path("releve.pdf", views.client_statement, {"fmt": "pdf"}, name="statement_pdf"),
+]

@@ -401,3 +401,10 @@ def test_the_schema_documents_every_company_operation_with_examples(alpha):
         "ordering",
         "cursor",
     }
+
+
+def test_an_id_filter_beyond_any_id_is_a_field_error(as_actor):
+    response = as_actor("key").get("/api/v1/companies/?accountant=" + "9" * 30)
+
+    assert response.status_code == 400
+    assert set(errors(response)) == {"accountant"}
