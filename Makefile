@@ -41,6 +41,8 @@ infra-check:
 		docker compose -f infra/compose.yaml config --quiet && echo "infra/compose.yaml: valid"; \
 	else echo "infra/compose.yaml: check skipped, the docker compose plugin is not installed"; fi
 
+# Every benchmark; the report (README.md with its PNG charts, figures.json) goes to
+# tests/benchmarks/results/. With PYTEST_ARGS="-k ..." only the sections that ran are replaced.
 bench: install
 	$(BIN)/pytest -m bench -s tests/benchmarks $(PYTEST_ARGS)
 
@@ -64,12 +66,14 @@ check: install
 	$(BIN)/portal makemigrations --check --dry-run
 	$(DEPLOY_ENV) $(BIN)/python -m django check --deploy --fail-level WARNING
 
-# Refresh the catalogues from the sources, filling what is untranslated from the PO files in
-# frontend/locale/fr/parts/ (the catalogue comes first: its header and its translations stay;
-# GNU gettext tools needed), then compile them.
+# Refresh the catalogues from the sources, filling what is untranslated (or only guessed, fuzzy)
+# from the PO files in frontend/locale/fr/parts/ (the catalogue comes first: its header and its
+# translations stay; GNU gettext tools needed), then compile them.
 messages: install
 	$(BIN)/portal makemessages -l fr -l en --ignore=.venv --ignore=.data --ignore=tests --no-obsolete
 	@if ls frontend/locale/fr/parts/*.po >/dev/null 2>&1; then \
+		msgattrib --no-fuzzy frontend/locale/fr/LC_MESSAGES/django.po \
+			-o frontend/locale/fr/LC_MESSAGES/django.po && \
 		msgcat --use-first frontend/locale/fr/LC_MESSAGES/django.po frontend/locale/fr/parts/*.po \
 			-o frontend/locale/fr/LC_MESSAGES/django.po && \
 		$(BIN)/portal makemessages -l fr --ignore=.venv --ignore=.data --ignore=tests --no-obsolete; fi

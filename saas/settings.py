@@ -102,6 +102,9 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 TENANT_BASE_SCHEMA = "template_firm"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("MIGRATE_PROCESSES", default=2)
+# One `SET search_path` per connection and schema instead of one before every statement; code
+# that changes the search path by hand must say so to the connection (tenants/routing.py).
+TENANT_LIMIT_SET_CALLS = env.bool("TENANT_LIMIT_SET_CALLS", default=True)
 PUBLIC_SCHEMA_URLCONF = "saas.urls_public"
 ROOT_URLCONF = "saas.urls_tenant"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
@@ -165,8 +168,17 @@ CACHES = {
         "LOCATION": env("REDIS_URL"),
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
-    }
+    },
+    # Host name -> firm (tenants/routing.py), outside any firm's key space.
+    "routing": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("REDIS_URL"),
+        "KEY_PREFIX": "routing",
+    },
 }
+# How long a host's firm is trusted without reading the public schema; closing a firm or
+# changing its hosts forgets it at once (tenants/routing.py).
+TENANT_HOST_CACHE_SECONDS = env.int("TENANT_HOST_CACHE_SECONDS", default=60)
 
 AUTH_USER_MODEL = "clients.User"
 AUTHENTICATION_BACKENDS = [

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from django.db import connection
 
+from tenants.routing import search_path_changed
+
 TABLES = """
     SELECT c.relname
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -52,6 +54,15 @@ TRIGGERS = """
 
 
 def clone_schema(template: str, target: str) -> None:
+    try:
+        _clone(template, target)
+    finally:
+        # The SET LOCALs below last until the end of the caller's transaction, unknown to
+        # django-tenants; its next cursor must set the connection's own path again.
+        search_path_changed()
+
+
+def _clone(template: str, target: str) -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(TABLES, [template])
@@ -92,7 +103,6 @@ def clone_schema(template: str, target: str) -> None:
             )
         for statement in indexes + triggers:
             cursor.execute(_unqualified(statement, template))
-        cursor.execute("SET LOCAL search_path TO public")
 
 
 def _unqualified(definition: str, schema: str) -> str:

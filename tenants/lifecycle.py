@@ -17,6 +17,7 @@ from django_tenants.utils import tenant_context
 from tenants.errors import DomainError, NotFound
 from tenants.export import prefix_of, prefix_remove
 from tenants.models import Domain, Firm
+from tenants.routing import firm_hosts_forget
 
 
 def _firm(slug: str, *, lock: bool = False) -> Firm:
@@ -34,6 +35,7 @@ def firm_close(*, slug: str) -> Firm:
     if firm.status != Firm.Status.CLOSED:
         firm.status = Firm.Status.CLOSED
         firm.save(update_fields=["status"])
+        firm_hosts_forget(firm)
     return firm
 
 
@@ -74,6 +76,7 @@ def firm_delete(*, slug: str, today: datetime.date | None = None) -> str:
                 f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(firm.schema_name)} CASCADE"
             )
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        firm_hosts_forget(firm)
         Domain.objects.filter(tenant=firm).delete()
         name = firm.name
         firm.delete()

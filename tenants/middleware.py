@@ -1,5 +1,6 @@
 """Picks the firm from the host name: the bare domain is the public site, an unknown host a 404,
-a closed firm's host a 410."""
+a closed firm's host a 410. The host's firm usually comes from the cache (tenants/routing.py),
+so a request sends one `SET search_path` and nothing to the public schema."""
 
 from django.conf import settings
 from django.http import Http404
@@ -7,9 +8,16 @@ from django_tenants.middleware.main import TenantMainMiddleware
 
 from tenants.lifecycle import closed_response
 from tenants.models import Firm
+from tenants.routing import firm_for_host
 
 
 class FirmMiddleware(TenantMainMiddleware):
+    def get_tenant(self, domain_model, hostname):
+        firm = firm_for_host(hostname)
+        if firm is None:
+            raise domain_model.DoesNotExist
+        return firm
+
     def process_request(self, request):
         response = super().process_request(request)
         firm = getattr(request, "tenant", None)

@@ -15,6 +15,7 @@ from django_tenants.utils import schema_exists, tenant_context
 from tenants.clone import clone_schema
 from tenants.errors import DomainError
 from tenants.models import Domain, Firm
+from tenants.routing import hosts_forget
 
 T = TypeVar("T")
 
@@ -70,6 +71,8 @@ def firm_provision(
             schema_name=schema_for(slug), name=name.strip(), slug=slug, siren=siren
         )
         Domain.objects.create(domain=host_for(slug), tenant=firm, is_primary=True)
+        # A firm of the same address may have been deleted, and its row still be cached.
+        hosts_forget([host_for(slug)])
         clone_schema(template, firm.schema_name)
         with tenant_context(firm):
             populated = populate(firm)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import multiprocessing
-import os
 import time
 from pathlib import Path
 
@@ -27,7 +26,8 @@ from invoicing import services
 from invoicing.document import document_build, document_data
 from invoicing.models import Invoice, InvoiceDocument, InvoiceLine
 from saas.celery import app as celery_app
-from tests.benchmarks.support import PREFIX, report
+from tests.benchmarks.report import figure
+from tests.benchmarks.support import PREFIX
 from tests.factories import siren
 from tests.invoicing.factories import PERIOD, application, firm_profile_complete
 from tests.workers import database_url_of_tests, stop, wait_until, worker_start
@@ -235,13 +235,15 @@ def _measure(firms: int, companies: int, tmp_path: Path) -> dict[str, float]:
 def test_monthly_run_end_to_end_against_a_minimal_loop(committed, tmp_path, firms, companies):
     figures = _measure(firms, companies, tmp_path)
 
-    report(
-        f"monthly run, {firms} firm(s) x {companies} companies = {figures['invoices']} invoices, "
-        f"{WORKERS} worker processes, broker {settings.CELERY_BROKER_URL.split('://')[0]}, "
-        f"{os.cpu_count()} CPUs:",
-        f"  end to end  {figures['end_to_end_s']:.1f} s  = {figures['end_to_end_rate']:.1f} "
-        "invoices/s (issued, rendered, stored, notified)",
-        f"  minimal loop {figures['minimal_s']:.1f} s = {figures['minimal_rate']:.1f} invoices/s "
-        "(same documents, uploads and rows, no Django, no Celery)",
-        f"  ratio end to end / minimal: {figures['ratio']:.2f}",
+    broker = settings.CELERY_BROKER_URL.split("://")[0]
+    run = f"{firms} firm(s) x {companies} companies"
+    figure(
+        "billing",
+        f"monthly run {run}, end to end",
+        figures["end_to_end_s"],
+        "s",
+        baseline=("minimal loop (same documents, uploads, rows; no Django)", figures["minimal_s"]),
+        note=f"{figures['invoices']} invoices issued, rendered, stored, notified; "
+        f"{WORKERS} worker processes, broker {broker}",
     )
+    figure("billing", f"monthly run {run}, rate", figures["end_to_end_rate"], "invoices/s")

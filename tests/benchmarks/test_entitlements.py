@@ -7,8 +7,6 @@ same process, and its query count is printed.
 
 from __future__ import annotations
 
-import statistics
-
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -19,7 +17,8 @@ from clients.models import Company, User
 from entitlements.models import USE_SUBSCRIPTION, Subscription
 from entitlements.selectors import access_matrix, applications_usable_by, can_use
 from tenants.provisioning import firm_provision
-from tests.benchmarks.support import PREFIX, report, timed
+from tests.benchmarks.report import figure
+from tests.benchmarks.support import PREFIX, timed
 
 COMPANIES = 5_000
 PEOPLE = 50_000
@@ -79,9 +78,9 @@ def _load() -> None:
             cursor.execute(statement)
 
 
-def _median_ms(action) -> float:
+def _runs_ms(action) -> list[float]:
     action()  # warm the plan and the connection
-    return statistics.median(timed(action) for _ in range(RUNS)) * 1000
+    return [timed(action) * 1000 for _ in range(RUNS)]
 
 
 def _queries(action) -> int:
@@ -125,22 +124,23 @@ def test_reads_of_entitlements_at_size(committed):
         check_base = lambda: Subscription.objects.filter(pk=subscription.pk).exists()  # noqa: E731
 
         people, subscriptions, granted = matrix()
-        rows = []
+        size = (
+            f"{counts['companies']} companies, {counts['people']} people, "
+            f"{counts['grants']} grants ({len(granted)} in the matrix)"
+        )
         for name, action, baseline, goal in (
             ("applications I may use", usable, usable_base, 20),
             (f"matrix {len(people)} people x {len(subscriptions)} apps", matrix, matrix_base, 20),
             ("one permission check", check, check_base, 2),
         ):
-            ms, base_ms = _median_ms(action), _median_ms(baseline)
-            rows.append(
-                f"  {name:<34} median {ms:6.2f} ms (goal <= {goal} ms), {_queries(action)} "
-                f"queries; unfiltered {base_ms:6.2f} ms, ratio {ms / base_ms:4.2f}"
+            figure(
+                "entitlements",
+                name,
+                _runs_ms(action),
+                "ms",
+                baseline=("the same read unfiltered", _runs_ms(baseline)),
+                note=f"goal <= {goal} ms; {_queries(action)} queries; {size}",
             )
 
-    report(
-        f"entitlements at size: {counts['companies']} companies, {counts['people']} people, "
-        f"{counts['grants']} grants ({len(granted)} in the matrix); medians of {RUNS} runs",
-        *rows,
-    )
     assert counts == {"companies": COMPANIES, "people": PEOPLE, "grants": 2 * PEOPLE}
     assert len(people) == BIG_COMPANY_PEOPLE and len(subscriptions) == APPLICATIONS

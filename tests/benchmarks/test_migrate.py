@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import statistics
 
 import pytest
 from django.conf import settings
@@ -11,7 +10,8 @@ from django.core.management import call_command
 
 from tenants import migrate
 from tenants.provisioning import firm_provision
-from tests.benchmarks.support import PREFIX, report, timed
+from tests.benchmarks.report import figure
+from tests.benchmarks.support import PREFIX, timed
 
 FIRMS = 200
 SLOW = 60.0  # seconds: the standard executor runs 3 times only when a run is quicker
@@ -47,23 +47,26 @@ def test_migrate_with_nothing_pending_over_200_firms(committed):
     standard = [timed(lambda: _migrate_schemas("standard"))]
     if standard[0] < SLOW:
         standard += [timed(lambda: _migrate_schemas("standard")) for _ in range(2)]
-    multiprocessing = timed(lambda: _migrate_schemas("multiprocessing"))
+    multi = timed(lambda: _migrate_schemas("multiprocessing"))
     assert migrate.plan(schemas).pending == []
 
-    ours_median, standard_median = statistics.median(ours), statistics.median(standard)
     processes = settings.TENANT_MULTIPROCESSING_MAX_PROCESSES
-    report(
-        f"migrate, nothing pending, {FIRMS} bench firms ({len(schemas)} firm schemas with the "
-        "template and the session's firms; django-tenants skips the template):",
-        f"  setup: {FIRMS} firms cloned in {sum(provisioning):.1f} s, "
-        f"median {statistics.median(provisioning):.3f} s per firm "
-        f"(first 20: {statistics.median(provisioning[:20]):.3f} s, "
-        f"last 20: {statistics.median(provisioning[-20:]):.3f} s)",
-        f"  ours (migrate_firms):         median {ours_median:.3f} s "
-        f"({', '.join(f'{s:.3f}' for s in ours)})",
-        f"  standard executor:            median {standard_median:.2f} s "
-        f"({', '.join(f'{s:.2f}' for s in standard)})",
-        f"  multiprocessing executor:     {multiprocessing:.2f} s (1 run, {processes} processes)",
-        f"  ratio ours/standard {ours_median / standard_median:.4f}, "
-        f"ours/multiprocessing {ours_median / multiprocessing:.4f}",
+    schemas_note = f"{len(schemas)} firm schemas (template and the session's firms included)"
+    figure("migrate", f"{FIRMS} firms cloned (setup)", sum(provisioning), "s")
+    figure("migrate", "one firm cloned (setup)", provisioning, "s")
+    figure(
+        "migrate",
+        "migrate_firms, nothing pending",
+        ours,
+        "s",
+        baseline=("migrate_schemas, standard executor", standard),
+        note=schemas_note,
+    )
+    figure(
+        "migrate",
+        "migrate_firms vs multiprocessing",
+        ours,
+        "s",
+        baseline=(f"migrate_schemas, multiprocessing executor ({processes} processes)", multi),
+        note="one run of the multiprocessing executor",
     )

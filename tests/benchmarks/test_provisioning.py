@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
-
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -13,7 +11,8 @@ from firms.services import firm_open
 from tenants import migrate
 from tenants.models import Domain, Firm
 from tenants.provisioning import host_for, schema_for
-from tests.benchmarks.support import PREFIX, report, schema_tables, timed
+from tests.benchmarks.report import figure
+from tests.benchmarks.support import PREFIX, schema_tables, timed
 
 RUNS = 5
 SIREN = "732829320"
@@ -51,12 +50,11 @@ def test_cloning_the_template_vs_running_the_migrations(committed):
     assert {schema: schema_tables(schema) for schema in made} == dict.fromkeys(made, template)
     assert migrate.plan(made).pending == []
 
-    clone_median, migrate_median = statistics.median(clone), statistics.median(migrations)
-    report(
-        f"provisioning: clone median {clone_median:.3f} s, migrations median "
-        f"{migrate_median:.3f} s, ratio {clone_median / migrate_median:.3f} "
-        f"({RUNS} runs each, goal <= 0.20)",
-        f"  {template} tables per schema, {existing} firm schemas (template included) beforehand",
-        f"  clone runs:      {', '.join(f'{s:.3f}' for s in clone)}",
-        f"  migration runs:  {', '.join(f'{s:.3f}' for s in migrations)}",
+    figure(
+        "provisioning",
+        "one firm cloned from the template",
+        clone,
+        "s",
+        baseline=("every migration run into an empty schema", migrations),
+        note=f"goal ratio <= 0.20; {template} tables a schema, {existing} firm schemas before",
     )
