@@ -13,11 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from django.conf import settings as django_settings
 from django.db import connection
-from django.test import override_settings
 
 from cards.models import CardSettings
 from clients.models import Membership, User
@@ -29,25 +25,6 @@ EVENTS = Path(__file__).parent / "events"
 SECRET = "whsec_test_alpha_5f1c0a6b2e9d4c7a"
 WEBHOOK = "/paiement/carte/webhook/"
 _ids = itertools.count(1)
-PARTS = Path(django_settings.BASE_DIR) / "frontend" / "locale" / "fr" / "parts"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _french_of_this_area(tmp_path_factory):
-    """This area's French (and the payments words it reuses), compiled from the PO parts as
-    the release merges them into the catalogue."""
-    folder = tmp_path_factory.mktemp("locale") / "fr" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with (PARTS / "cards.po").open("rb") as source:
-        catalogue = read_po(source, locale="fr")
-    with (PARTS / "lead.po").open("rb") as source:
-        for message in read_po(source, locale="fr"):
-            if message.id and message.id not in catalogue:
-                catalogue[message.id] = message
-    with (folder / "django.mo").open("wb") as target:
-        write_mo(target, catalogue)
-    with override_settings(LOCALE_PATHS=[*django_settings.LOCALE_PATHS, folder.parent.parent]):
-        yield
 
 
 @pytest.fixture

@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from django.conf import settings
 from django.core.cache import cache
-from django.test import override_settings
 
 from clients.models import Company, Membership, User
 from tests.factories import PASSWORD, CompanyFactory, MembershipFactory, UserFactory
 from webhooks import events
-
-PART = Path(settings.BASE_DIR) / "frontend" / "locale" / "fr" / "parts" / "remind.po"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _french_of_this_area(tmp_path_factory):
-    """This area's French, compiled from its PO part as the release merges it into the
-    catalogue (the catalogue, when it has them already, says the same)."""
-    folder = tmp_path_factory.mktemp("locale") / "fr" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with PART.open("rb") as source, (folder / "django.mo").open("wb") as target:
-        write_mo(target, read_po(source, locale="fr"))
-    paths = [*settings.LOCALE_PATHS, folder.parent.parent]
-    with override_settings(LOCALE_PATHS=paths):
-        yield
 
 
 @dataclass

@@ -1,1 +1,0 @@
-from tests.sepa.locale import sepa_french  # noqa: F401

@@ -273,9 +273,7 @@ def test_only_firm_administrators_export(alpha):
         (ICS, "x", "prenotice_days", "between 2 and 30", "entre 2 et 30"),
     ],
 )
-def test_bad_settings_are_refused_on_their_field(
-    alpha, sepa_french, creditor_id, days, field, english, french
-):
+def test_bad_settings_are_refused_on_their_field(alpha, creditor_id, days, field, english, french):
     with alpha.context():
         for language, expected in (("en", english), ("fr", french)):
             with translation.override(language), pytest.raises(DomainError) as refused:
@@ -287,7 +285,7 @@ def test_bad_settings_are_refused_on_their_field(
         assert not CreditorSettings.objects.exists()
 
 
-def test_the_settings_page_records_the_creditor_identifier(alpha, sepa_french):
+def test_the_settings_page_records_the_creditor_identifier(alpha):
     client = _signed_in(alpha, "admin@alpha.example")
 
     bad = client.post(

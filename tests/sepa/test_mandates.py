@@ -92,7 +92,7 @@ def test_a_client_admin_signs_a_mandate_with_its_evidence(alpha, shop):
     ],
 )
 def test_bad_input_is_refused_on_its_field_in_both_languages(
-    alpha, shop, sepa_french, changes, field, english, french
+    alpha, shop, changes, field, english, french
 ):
     company, admin = shop
     for language, expected in (("en", english), ("fr", french)):

@@ -14,8 +14,6 @@ from tests.sepa.factories import company_with_admin, creditor_ready
 PASSWORD = "Correct-Horse-Battery-9"
 pytestmark = pytest.mark.django_db(transaction=True)
 # The browser fixtures, for this module only (the rest of tests/sepa rolls back its rows).
-_django_db_helper = e2e._django_db_helper
-server, browser, page, phone, e2e_firm = e2e.server, e2e.browser, e2e.page, e2e.phone, e2e.e2e_firm
 screenshot = e2e.screenshot
 
 

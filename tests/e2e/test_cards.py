@@ -2,7 +2,6 @@
 answered by the browser itself, Stripe being out of reach), the invoice shows paid once the
 signed event arrives; the card tab and Cabinet › Paiement par carte at desktop and phone width."""
 
-# ruff: noqa: F811 - the browser fixtures of tests/e2e are imported, then taken as arguments.
 from __future__ import annotations
 
 import json
@@ -15,15 +14,7 @@ from django_tenants.utils import tenant_context
 
 from tests.cards import stripe_stub
 from tests.cards.conftest import event, for_invoice, keys_set, signature
-from tests.e2e.conftest import (  # noqa: F401
-    _django_db_helper,
-    browser,
-    e2e_firm,
-    page,
-    phone,
-    screenshot,
-    server,
-)
+from tests.e2e.conftest import screenshot
 from tests.factories import PASSWORD, CompanyFactory
 from tests.payments.factories import invoice_due
 

@@ -8,15 +8,7 @@ from django_tenants.utils import schema_context
 
 from clients.models import Membership
 from reminders.models import Reminder, ReminderStop
-from tests.e2e.conftest import (  # noqa: F401 - the browser fixtures, shared with tests/e2e
-    _django_db_helper,
-    browser,
-    e2e_firm,
-    phone,
-    screenshot,
-    server,
-)
-from tests.e2e.conftest import page as desktop  # noqa: F401
+from tests.e2e.conftest import screenshot
 from tests.factories import PASSWORD, CompanyFactory, MembershipFactory, UserFactory
 from tests.payments.factories import invoice_due
 
@@ -36,7 +28,7 @@ def _no_horizontal_scroll(view) -> bool:
 
 
 @pytest.fixture
-def dunning(e2e_firm):  # noqa: F811
+def dunning(e2e_firm):
     firm = e2e_firm.firm
     with schema_context(firm.schema_name):
         company = CompanyFactory(
@@ -64,10 +56,10 @@ def dunning(e2e_firm):  # noqa: F811
     )
 
 
-def test_reminder_pages_and_banner_fit_desktop_and_phone(server, desktop, phone, dunning):  # noqa: F811
+def test_reminder_pages_and_banner_fit_desktop_and_phone(server, page, phone, dunning):
     firm, admin_email, invoices = dunning
     base = f"http://{firm.slug}.localhost:{server}"
-    for view, width in ((desktop, 1280), (phone, 375)):
+    for view, width in ((page, 1280), (phone, 375)):
         _sign_in(view, base, admin_email)
         for path, name in (
             ("/cabinet/relances/", "relances"),

@@ -13,16 +13,7 @@ from django_tenants.utils import tenant_context
 
 from payments.models import PaymentEvent, Source
 from payments.services import payment_record
-from tests.e2e.conftest import (  # noqa: F401  (fixtures)
-    SHOTS,
-    _django_db_helper,
-    browser,
-    e2e_firm,
-    page,
-    phone,
-    screenshot,
-    server,
-)
+from tests.e2e.conftest import SHOTS, screenshot
 from tests.factories import CompanyFactory
 from tests.invoicing.factories import firm_profile_complete
 from tests.payments.factories import invoice_due
