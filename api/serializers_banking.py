@@ -7,8 +7,10 @@ import json
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from banking import selectors
 from banking.models import BankEntry, BankStatement, StatementFormat
 
 
@@ -74,6 +76,13 @@ class BankEntrySerializer(serializers.ModelSerializer):
 
 
 class BankStatementSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField(
+        help_text="`pending` while its entries are being reconciled (a long statement is "
+        "reconciled in the background: poll this URL), then `done`."
+    )
+    pending = serializers.SerializerMethodField(
+        help_text="Entries not reconciled yet; they are in no count."
+    )
     counts = serializers.SerializerMethodField()
 
     class Meta:
@@ -89,13 +98,23 @@ class BankStatementSerializer(serializers.ModelSerializer):
             "period_end",
             "entries_total",
             "entries_known",
+            "status",
+            "pending",
             "counts",
             "created_at",
         ]
         read_only_fields = fields
 
+    @extend_schema_field(serializers.ChoiceField(choices=["pending", "done"]))
+    def get_status(self, statement: BankStatement) -> str:
+        return selectors.progress_of(statement)["status"]
+
+    def get_pending(self, statement: BankStatement) -> int:
+        return selectors.pending_of(statement)
+
+    @extend_schema_field(CountsSerializer)
     def get_counts(self, statement: BankStatement) -> dict[str, int]:
-        return {status: getattr(statement, f"n_{status}", 0) for status in BankEntry.Status.values}
+        return selectors.counts_of(statement)
 
 
 class ImportResultSerializer(BankStatementSerializer):

@@ -1,7 +1,9 @@
 """Bank statements API: import a CAMT.053 or CSV statement, read statements and their entries.
 
 The firm's own bank account: API keys (scope payments) and firm administrators only. An import
-answers 201 with the counts and the entries left to review; the same file again answers 200
+of up to INLINE_ENTRIES new entries is reconciled at once and answers 201 with the counts and
+the entries left to review; a longer one answers 202, `status: pending`, and is reconciled in
+the background (its URL, in `Location`, says `done` once over). The same file again answers 200
 with the first import's result and `duplicate: true`, and changes nothing.
 """
 
@@ -48,6 +50,8 @@ STATEMENT_EXAMPLE = {
     "period_end": "2026-11-27",
     "entries_total": 7,
     "entries_known": 0,
+    "status": "done",
+    "pending": 0,
     "counts": {"matched": 3, "reversed": 1, "to_review": 2, "ignored": 1},
     "created_at": "2026-11-28T08:15:02+01:00",
 }
@@ -101,14 +105,20 @@ class EntryCursor(Cursor):
         description="Multipart: `file`, `format` (camt053: camt.053.001.02 to .08; csv) and, for "
         "CSV, `mapping` (JSON; left out, the last one used). Credits naming an invoice number "
         "pay it (partly if less), credits without one pay the single open invoice of that "
-        "amount whose company is the payer, returned direct debits reverse their collection; "
+        "amount whose company is the payer (known by its name, by the account it paid from "
+        "before or by its SEPA mandate), returned direct debits reverse their collection; "
         "the rest waits for review (`to_review`). An entry already brought by an overlapping "
-        "statement counts once (`entries_known`). The same file again: 200 with the first "
-        "import and `duplicate: true`, nothing changed. A file that cannot be read: 400 "
-        "naming the field (`file`, `format`, `mapping.columns.amount`...) and the line.",
+        f"statement counts once (`entries_known`). Up to {services.INLINE_ENTRIES} new entries: "
+        "reconciled at once, 201 with `status: done`. More: stored at once and reconciled in "
+        "the background, 202 with `status: pending` and the statement's URL in `Location`: "
+        "poll it until `status` is `done` (`pending` counts the entries left). The same file "
+        "again: 200 with the first import and `duplicate: true`, nothing changed. A file that "
+        "cannot be read: 400 naming the field (`file`, `format`, `mapping.columns.amount`...) "
+        "and the line.",
         request={"multipart/form-data": StatementUploadSerializer},
         responses={
             201: ImportResultSerializer,
+            202: ImportResultSerializer,
             200: ImportResultSerializer,
             **_errors(400, 401, 403),
         },
@@ -122,6 +132,20 @@ class EntryCursor(Cursor):
                 },
                 response_only=True,
                 status_codes=["201"],
+            ),
+            OpenApiExample(
+                "Being reconciled",
+                value={
+                    **STATEMENT_EXAMPLE,
+                    "entries_total": 1840,
+                    "status": "pending",
+                    "pending": 1840,
+                    "counts": {"matched": 0, "reversed": 0, "to_review": 0, "ignored": 0},
+                    "duplicate": False,
+                    "to_review": [],
+                },
+                response_only=True,
+                status_codes=["202"],
             ),
             _field_problem(
                 "Not a CAMT.053",
@@ -185,7 +209,12 @@ class BankStatementViewSet(
         location = request.build_absolute_uri(
             reverse("api:bank-statement-detail", kwargs={"pk": statement.pk})
         )
-        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        if not result.created:
+            code = status.HTTP_200_OK
+        elif selectors.pending_of(statement):
+            code = status.HTTP_202_ACCEPTED
+        else:
+            code = status.HTTP_201_CREATED
         return Response(body, status=code, headers={"Location": location})
 
 

@@ -45,9 +45,11 @@ class BankStatement(models.Model):
 class BankEntry(models.Model):
     """One booked movement on the account. `key` is stable across files (the bank's own
     reference, else a hash of its fields), so an entry in two overlapping statements counts
-    once: it belongs to the first statement that brought it."""
+    once: it belongs to the first statement that brought it. It is stored `pending` and the
+    automatic reconciliation gives it its outcome."""
 
     class Status(models.TextChoices):
+        PENDING = "pending", _("Being reconciled")
         MATCHED = "matched", _("Matched")
         REVERSED = "reversed", _("Direct debit returned")
         TO_REVIEW = "to_review", _("To review")

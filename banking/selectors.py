@@ -40,7 +40,30 @@ def statements_counted(statements: QuerySet[BankStatement]) -> QuerySet[BankStat
 
 
 def counts_of(statement: BankStatement) -> dict[str, int]:
-    return {status: getattr(statement, f"n_{status}", 0) for status in Status.values}
+    """Entries per outcome; those still being reconciled are `pending_of`."""
+    return {
+        status: getattr(statement, f"n_{status}", 0)
+        for status in Status.values
+        if status != Status.PENDING
+    }
+
+
+def pending_of(statement: BankStatement) -> int:
+    return getattr(statement, f"n_{Status.PENDING}", 0)
+
+
+def progress_of(statement: BankStatement) -> dict[str, Any]:
+    """How far the automatic reconciliation of a counted statement has gone."""
+    pending = pending_of(statement)
+    new = statement.entries_total - statement.entries_known
+    settled = max(new - pending, 0)
+    return {
+        "status": "pending" if pending else "done",
+        "pending": pending,
+        "settled": settled,
+        "new": new,
+        "percent": int(100 * settled / new) if new else 100,
+    }
 
 
 def access_statement(actor: Any, statement_id: Any) -> BankStatement:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,8 +29,13 @@ from invoicing.selectors import invoices_with_status
 from payments.models import OPEN_STATUSES, Means, PaymentEvent, Source
 from payments.services import _amount_clean, payment_record, payment_reverse
 from tenants.errors import DomainError, NotFound, PermissionDenied
+from tenants.tasks import enqueue
 
 Status = BankEntry.Status
+# A statement of up to this many new entries is reconciled within its import (a second or
+# two); a longer one by a task, the page and the API following its progress.
+INLINE_ENTRIES = 100
+RECONCILE_BATCH = 200
 # An invoice number as clients write it in a transfer: F-2026-000123, F 2026 123, f2026000123.
 INVOICE_NUMBER = re.compile(r"(?<![A-Z0-9])F[\s\-_/.]?(20\d{2})[\s\-_/.]?(\d{1,6})(?!\d)", re.I)
 LEGAL_FORMS = frozenset(
@@ -86,9 +93,10 @@ def statement_import(
     fmt: str,
     mapping: Any = None,
 ) -> ImportResult:
-    """Read a statement file, store its new entries and reconcile them. The same file again
-    returns the first import; an entry already brought by an overlapping statement is kept
-    once. A file that cannot be read writes nothing."""
+    """Read a statement file and store its new entries, `pending`. A statement of up to
+    INLINE_ENTRIES new entries is reconciled at once; a longer one by a task sent once this
+    commits. The same file again returns the first import; an entry already brought by an
+    overlapping statement is kept once. A file that cannot be read writes nothing."""
     _require_firm(actor)
     if fmt not in StatementFormat.values:
         raise DomainError(_("Choose the format: camt053 or csv."), field="format")
@@ -128,7 +136,8 @@ def statement_import(
         fresh = {entry.key: entry for entry in parsed.entries}
         known = set(BankEntry.objects.filter(key__in=fresh).values_list("key", flat=True))
         rows = BankEntry.objects.bulk_create(
-            [_row(statement, entry) for key, entry in fresh.items() if key not in known]
+            [_row(statement, entry) for key, entry in fresh.items() if key not in known],
+            batch_size=1000,
         )
         statement.entries_known = len(parsed.entries) - len(rows)
         statement.save(update_fields=["entries_known"])
@@ -136,8 +145,12 @@ def statement_import(
             CsvMapping.objects.update_or_create(
                 name="default", defaults={"mapping": spec.as_dict()}
             )
-        for row in rows:
-            _settle(row)
+        if len(rows) <= INLINE_ENTRIES:
+            statement_reconcile(statement_id=statement.pk)
+        else:
+            from banking.tasks import reconcile
+
+            enqueue(reconcile, statement.pk)
     return ImportResult(statement, created=True)
 
 
@@ -161,30 +174,117 @@ def _row(statement: BankStatement, entry: parsers.Entry) -> BankEntry:
         bank_reference=entry.bank_reference,
         bank_code=entry.bank_code,
         return_code=entry.return_code,
-        status=Status.TO_REVIEW,
+        status=Status.PENDING,
     )
 
 
 # --- automatic reconciliation ----------------------------------------------------------------
 
 
-def _settle(entry: BankEntry) -> None:
-    """Give a new entry its outcome; any refusal of the payment services leaves it to review
-    with the reason."""
-    try:
+def statement_reconcile(*, statement_id: int) -> int:
+    """Give the statement's pending entries their outcome, RECONCILE_BATCH at a time, each
+    batch in one transaction with the payments it records. Safe to run again or twice at once:
+    an entry already settled, or held by another run, is skipped. Returns the entries settled."""
+    settled = 0
+    while True:
         with transaction.atomic():
-            if entry.currency != "EUR":
-                _wait(entry, _("Not in euros (%(currency)s).") % {"currency": entry.currency})
-            elif entry.amount > 0:
-                _settle_credit(entry)
-            elif _is_return(entry):
-                _settle_return(entry)
-            else:
-                entry.status = Status.IGNORED
-                entry.note = _("A debit: not a client payment.")
+            batch = list(
+                BankEntry.objects.select_for_update(skip_locked=True)
+                .filter(statement_id=statement_id, status=Status.PENDING)
+                .order_by("booking_date", "id")[:RECONCILE_BATCH]
+            )
+            if not batch:
+                return settled
+            books = _books_for(batch)
+            for entry in batch:
+                _settle(entry, books)
+            now = timezone.now()
+            for entry in batch:
+                entry.updated_at = now
+            BankEntry.objects.bulk_update(
+                batch, ["status", "note", "invoice", "payment", "updated_at"]
+            )
+        settled += len(batch)
+
+
+@dataclass
+class _Books:
+    """What the entries of one batch are reconciled against, read in a few queries, and what
+    the batch itself changed in it since (the reads are not repeated per entry)."""
+
+    named: dict[str, Invoice]  # invoices by number, whatever their status
+    by_amount: dict[Decimal, list[Invoice]]  # open invoices by balance due, oldest due first
+    paying_from: dict[str, set[int]]  # payer IBAN -> companies it pays for
+    collections: dict[str, PaymentEvent]  # direct-debit collections by end-to-end id
+    paid: dict[int, Decimal] = field(default_factory=dict)  # invoice id -> paid in this batch
+    reversals: set[int] = field(default_factory=set)  # reversals given to an entry
+
+    def balance(self, invoice: Invoice) -> Decimal:
+        return invoice.balance_due - self.paid.get(invoice.pk, Decimal("0.00"))
+
+
+def _numbers_of(entry: BankEntry) -> list[str]:
+    return invoice_numbers_in(entry.remittance, entry.bank_reference, entry.end_to_end_id)
+
+
+def _books_for(batch: list[BankEntry]) -> _Books:
+    credits = [entry for entry in batch if entry.currency == "EUR" and entry.amount > 0]
+    numbers = {number for entry in credits for number in _numbers_of(entry)}
+    named = (
+        {invoice.number: invoice for invoice in _invoices().filter(number__in=numbers)}
+        if numbers
+        else {}
+    )
+    amounts = {
+        entry.amount
+        for entry in credits
+        if not any(number in named for number in _numbers_of(entry))
+    }
+    by_amount: dict[Decimal, list[Invoice]] = {}
+    if amounts:
+        rows = (
+            _invoices()
+            .filter(total_incl_vat__gte=min(amounts))
+            .filter(payment_status__in=OPEN_STATUSES, balance_due__in=amounts)
+            .order_by("due_date", "id")
+        )
+        for invoice in rows:
+            by_amount.setdefault(invoice.balance_due, []).append(invoice)
+    returns = {entry.end_to_end_id for entry in batch if entry.end_to_end_id and entry.amount < 0}
+    collections = (
+        {
+            event.external_id: event
+            for event in PaymentEvent.objects.filter(
+                source=Source.DIRECT_DEBIT, kind=PaymentEvent.Kind.PAYMENT, external_id__in=returns
+            )
+        }
+        if returns
+        else {}
+    )
+    payers = {entry.counterparty_iban for entry in credits if entry.amount in amounts}
+    return _Books(
+        named=named,
+        by_amount=by_amount,
+        paying_from=_companies_paying_from(payers),
+        collections=collections,
+    )
+
+
+def _settle(entry: BankEntry, books: _Books) -> None:
+    """Give a pending entry its outcome; any refusal of the payment services leaves it to
+    review with the reason (they write nothing when they refuse)."""
+    try:
+        if entry.currency != "EUR":
+            _wait(entry, _("Not in euros (%(currency)s).") % {"currency": entry.currency})
+        elif entry.amount > 0:
+            _settle_credit(entry, books)
+        elif _is_return(entry):
+            _settle_return(entry, books)
+        else:
+            entry.status = Status.IGNORED
+            entry.note = _("A debit: not a client payment.")
     except DomainError as error:
         _wait(entry, str(error.message) or _("Refused."))
-    entry.save(update_fields=["status", "note", "invoice", "payment", "updated_at"])
 
 
 def _wait(entry: BankEntry, note: str) -> None:
@@ -210,13 +310,12 @@ def invoice_numbers_in(*texts: str) -> list[str]:
     return numbers
 
 
-def _open_invoices():
+def _invoices():
     return invoices_with_status(Invoice.objects.filter(kind=Kind.INVOICE).select_related("company"))
 
 
-def _settle_credit(entry: BankEntry) -> None:
-    numbers = invoice_numbers_in(entry.remittance, entry.bank_reference, entry.end_to_end_id)
-    named = list(_open_invoices().filter(number__in=numbers)) if numbers else []
+def _settle_credit(entry: BankEntry, books: _Books) -> None:
+    named = [books.named[number] for number in _numbers_of(entry) if number in books.named]
     if len(named) > 1:
         _wait(
             entry,
@@ -226,20 +325,21 @@ def _settle_credit(entry: BankEntry) -> None:
         return
     if len(named) == 1:
         invoice = named[0]
-        if invoice.balance_due <= 0:
+        balance = books.balance(invoice)
+        if balance <= 0:
             _wait(entry, _("Invoice %(number)s is already paid.") % {"number": invoice.number})
-        elif entry.amount > invoice.balance_due:
+        elif entry.amount > balance:
             _wait(
                 entry,
                 _("More than the %(amount)s left to pay on invoice %(number)s.")
-                % {"amount": invoice.balance_due, "number": invoice.number},
+                % {"amount": balance, "number": invoice.number},
             )
         else:
-            _pay(entry, invoice, entry.amount, actor=None)
+            _pay(entry, invoice, entry.amount, actor=None, books=books)
         return
-    candidates = _by_amount_and_payer(entry)
+    candidates = _by_amount_and_payer(entry, books)
     if len(candidates) == 1:
-        _pay(entry, candidates[0], entry.amount, actor=None)
+        _pay(entry, candidates[0], entry.amount, actor=None, books=books)
     elif candidates:
         _wait(
             entry,
@@ -265,34 +365,60 @@ def names_match(payer: str, company_name: str) -> bool:
     return left == right or f" {left} " in f" {right} " or f" {right} " in f" {left} "
 
 
-def _companies_paying_from(iban: str) -> set[int]:
-    """Companies this account already paid for: earlier entries matched to their invoices."""
-    if not iban:
-        return set()
-    return set(
-        BankEntry.objects.filter(counterparty_iban=iban, invoice__isnull=False)
-        .values_list("invoice__company_id", flat=True)
+def _iban_key(iban: str) -> str:
+    return re.sub(r"\s", "", iban or "").upper()
+
+
+def _companies_paying_from(ibans: set[str]) -> dict[str, set[int]]:
+    """The companies each account pays for: those whose invoices earlier entries from it
+    were matched to, and those whose SEPA mandate (any, even ended) names it."""
+    keys = {_iban_key(iban) for iban in ibans} - {""}
+    found: dict[str, set[int]] = {key: set() for key in keys}
+    if not keys:
+        return found
+    matched = (
+        BankEntry.objects.filter(counterparty_iban__in=keys | set(ibans), invoice__isnull=False)
+        .order_by()
+        .values_list("counterparty_iban", "invoice__company_id")
         .distinct()
     )
+    for iban, company_id in matched:
+        found.setdefault(_iban_key(iban), set()).add(company_id)
+    for iban, company_id in _mandate_accounts(keys):
+        found.setdefault(_iban_key(iban), set()).add(company_id)
+    return found
 
 
-def _by_amount_and_payer(entry: BankEntry) -> list[Invoice]:
-    invoices = (
-        _open_invoices()
-        .filter(total_incl_vat__gte=entry.amount)
-        .filter(payment_status__in=OPEN_STATUSES, balance_due=entry.amount)
-        .order_by("due_date", "id")
-    )
-    known = _companies_paying_from(entry.counterparty_iban)
+def _mandate_accounts(ibans: set[str]) -> list[tuple[str, int]]:
+    """(IBAN, company) of the SEPA mandates naming these accounts, when direct debit exists."""
+    try:
+        mandate = apps.get_model("sepa", "Mandate")
+    except LookupError:
+        return []
+    return list(mandate.objects.filter(iban__in=ibans).values_list("iban", "company_id"))
+
+
+def _by_amount_and_payer(entry: BankEntry, books: _Books) -> list[Invoice]:
+    known = books.paying_from.get(_iban_key(entry.counterparty_iban), set())
     return [
         invoice
-        for invoice in invoices[:200]
-        if invoice.company_id in known
-        or names_match(entry.counterparty, invoice.company.legal_name)
+        for invoice in books.by_amount.get(entry.amount, [])
+        if books.balance(invoice) == entry.amount
+        and (
+            invoice.company_id in known
+            or names_match(entry.counterparty, invoice.company.legal_name)
+        )
     ]
 
 
-def _pay(entry: BankEntry, invoice: Invoice, amount: Decimal, *, actor: Any) -> None:
+def _pay(
+    entry: BankEntry,
+    invoice: Invoice,
+    amount: Decimal,
+    *,
+    actor: Any,
+    books: _Books | None = None,
+) -> None:
     payment = payment_record(
         actor=actor,
         invoice=invoice,
@@ -308,6 +434,11 @@ def _pay(entry: BankEntry, invoice: Invoice, amount: Decimal, *, actor: Any) -> 
     entry.invoice_id = invoice.pk
     entry.payment = payment
     entry.note = ""
+    if books is not None:
+        books.paid[invoice.pk] = books.paid.get(invoice.pk, Decimal("0.00")) + amount
+        iban = _iban_key(entry.counterparty_iban)
+        if iban:
+            books.paying_from.setdefault(iban, set()).add(invoice.company_id)
 
 
 def return_reason(code: str) -> str:
@@ -315,14 +446,8 @@ def return_reason(code: str) -> str:
     return f"{code} {label}" if label else code
 
 
-def _settle_return(entry: BankEntry) -> None:
-    original = None
-    if entry.end_to_end_id:
-        original = PaymentEvent.objects.filter(
-            source=Source.DIRECT_DEBIT,
-            external_id=entry.end_to_end_id,
-            kind=PaymentEvent.Kind.PAYMENT,
-        ).first()
+def _settle_return(entry: BankEntry, books: _Books) -> None:
+    original = books.collections.get(entry.end_to_end_id) if entry.end_to_end_id else None
     if original is None:
         _wait(
             entry,
@@ -330,10 +455,10 @@ def _settle_return(entry: BankEntry) -> None:
             % {"code": entry.return_code or entry.bank_code},
         )
         return
-    _reverse(entry, original)
+    _reverse(entry, original, claimed=books.reversals)
 
 
-def _reverse(entry: BankEntry, original: PaymentEvent) -> None:
+def _reverse(entry: BankEntry, original: PaymentEvent, *, claimed: set[int] | None = None) -> None:
     if original.amount != -entry.amount:
         _wait(
             entry,
@@ -349,9 +474,14 @@ def _reverse(entry: BankEntry, original: PaymentEvent) -> None:
         source=Source.BANK,
         external_id=entry.key,
     )
-    if BankEntry.objects.filter(payment=reversal).exclude(pk=entry.pk).exists():
+    # Entries of the batch being settled are not saved yet: `claimed` holds their reversals.
+    if (claimed is not None and reversal.pk in claimed) or BankEntry.objects.filter(
+        payment=reversal
+    ).exclude(pk=entry.pk).exists():
         _wait(entry, _("This direct debit was already returned by another entry."))
         return
+    if claimed is not None:
+        claimed.add(reversal.pk)
     entry.status = Status.REVERSED
     entry.invoice_id = original.invoice_id
     entry.payment = reversal

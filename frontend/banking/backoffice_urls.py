@@ -9,6 +9,11 @@ app_name = "banking_bo"
 urlpatterns = [
     path("", views.home, name="home"),
     path("releves/<int:statement_id>/", views.statement, name="statement"),
+    path(
+        "releves/<int:statement_id>/avancement/",
+        views.statement_progress,
+        name="statement_progress",
+    ),
     path("a-traiter/", views.review, name="review"),
     path("operations/<int:entry_id>/", views.entry, name="entry"),
     path("operations/<int:entry_id>/rapprocher/", views.entry_match, name="entry_match"),

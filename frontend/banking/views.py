@@ -7,8 +7,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from banking import selectors, services
 from banking.models import BankEntry, StatementFormat
@@ -57,7 +58,11 @@ def home(request):
         except DomainError as error:
             _import_error(form, error)
         else:
-            if result.created:
+            if result.created and result.statement.entries.filter(status="pending").exists():
+                messages.success(
+                    request, _("The statement was imported: its entries are being reconciled.")
+                )
+            elif result.created:
                 messages.success(request, _("The statement was imported."))
             else:
                 messages.info(
@@ -91,11 +96,30 @@ def statement(request, statement_id):
     context = {
         "statement": found,
         "counts": selectors.counts_of(found),
+        "progress": selectors.progress_of(found),
         "form": form,
         "page": page,
         "query": query.urlencode(),
     }
     return render(request, "frontend/banking/statement.html", context, status=status)
+
+
+@firm_admin_required
+@require_GET
+def statement_progress(request, statement_id):
+    """The progress block, polled every 2 s while entries are being reconciled; once they are
+    all settled, an htmx poll reloads the page so the table shows their outcomes."""
+    found = selectors.access_statement(request.user, statement_id)
+    progress = selectors.progress_of(found)
+    response = render(
+        request,
+        "frontend/banking/_progress.html",
+        {"statement": found, "progress": progress},
+    )
+    if progress["status"] == "done" and request.htmx:
+        response["HX-Refresh"] = "true"
+    add_never_cache_headers(response)
+    return response
 
 
 @firm_admin_required

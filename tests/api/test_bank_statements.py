@@ -32,6 +32,7 @@ def test_an_import_answers_201_with_counts_and_entries_to_review(alpha, as_actor
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["duplicate"] is False
+    assert (body["status"], body["pending"]) == ("done", 0)
     assert body["counts"] == {"matched": 3, "reversed": 1, "to_review": 2, "ignored": 1}
     assert [entry["amount"] for entry in body["to_review"]] == ["60.00", "100.00"]
     assert response["Location"].endswith(f"{URL}{body['id']}/")
@@ -196,3 +197,30 @@ def test_a_read_only_key_may_read_but_not_import(alpha, as_actor):
 
     assert client.get(URL).status_code == 200
     assert upload(client).status_code == 403
+
+
+def test_a_long_statement_answers_202_pending_then_its_url_says_done(alpha, as_actor):
+    from banking.services import INLINE_ENTRIES, statement_reconcile
+    from tests.banking.support import long_statement
+
+    with alpha.context():
+        plan = long_statement(by_reference=INLINE_ENTRIES, by_payer=5, to_review=5)
+    client = as_actor("key")
+
+    response = client.post(
+        URL, {"file": SimpleUploadedFile("long.xml", plan.content), "format": "camt053"}
+    )
+    body = response.json()
+    waiting = client.get(response["Location"]).json()
+    with alpha.context():
+        statement_reconcile(statement_id=body["id"])
+    done = client.get(response["Location"]).json()
+
+    assert response.status_code == 202, response.content
+    assert (body["status"], body["pending"], body["to_review"]) == (
+        "pending",
+        INLINE_ENTRIES + 10,
+        [],
+    )
+    assert waiting["status"] == "pending"
+    assert (done["status"], done["pending"], done["counts"]) == ("done", 0, plan.counts)

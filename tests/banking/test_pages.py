@@ -140,6 +140,7 @@ def test_accountants_and_clients_are_told_nothing(alpha):
         answers = [
             client.get(HOME).status_code,
             client.get(f"{HOME}a-traiter/").status_code,
+            client.get(f"{HOME}releves/{entry.statement_id}/avancement/").status_code,
             client.get(f"{HOME}operations/{entry.pk}/").status_code,
             client.post(
                 f"{HOME}operations/{entry.pk}/rapprocher/", {"invoice": books.durand_a.pk}
