@@ -853,6 +853,17 @@ def _logo(profile: FirmProfile | None = None) -> bytes | None:
 NO_LOGO = b""
 
 
+def _mandate_of(invoice: Invoice) -> str | None:
+    """The RUM of the SEPA mandate the invoice will be debited under, when its company has an
+    active one: the document then asks for no transfer."""
+    if invoice.is_credit_note:
+        return None
+    from sepa.selectors import active_mandate
+
+    mandate = active_mandate(invoice.company)
+    return mandate.reference if mandate else None
+
+
 def document_store(
     invoice: Invoice, *, logo: bytes | None = None, notify: bool = True, fresh: bool = False
 ) -> InvoiceDocument | None:
@@ -868,7 +879,8 @@ def document_store(
             return document
     if logo is None:
         logo = _logo()
-    pdf, xml = document_build(document_data(invoice, logo=logo or None))
+    data = document_data(invoice, logo=logo or None, mandate_reference=_mandate_of(invoice))
+    pdf, xml = document_build(data)
     pdf_path, xml_path = document_paths(invoice)
     retention = retained_until(invoice.issue_date)
     pdf_sha = storage.put(pdf_path, pdf, content_type="application/pdf", retain_until=retention)

@@ -56,13 +56,13 @@ def _date_clean(value: Any) -> datetime.date:
 
 
 def _locked(invoice: Invoice | int) -> Invoice:
-    """The invoice, its row locked until the end of the transaction, with its balance."""
+    """The invoice with its balance, its row locked until the end of the transaction."""
     pk = invoice.pk if isinstance(invoice, Invoice) else invoice
     try:
-        Invoice.objects.select_for_update(of=("self",)).only("pk").get(pk=pk)
+        invoices = invoices_with_status(Invoice.objects.filter(pk=pk).select_related("company"))
+        return invoices.select_for_update(of=("self",)).get()
     except (Invoice.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
-    return invoices_with_status(Invoice.objects.filter(pk=pk).select_related("company")).get()
 
 
 def _euros(amount: Decimal) -> str:
@@ -128,23 +128,28 @@ def payment_record(
                     "number": locked.number,
                 }
             raise DomainError(message, field="amount")
-        try:
-            with transaction.atomic():
-                event = PaymentEvent.objects.create(
-                    invoice_id=locked.pk,
-                    kind=PaymentEvent.Kind.PAYMENT,
-                    amount=amount,
-                    date=date,
-                    means=means,
-                    source=source,
-                    reference=str(reference or "").strip()[:140],
-                    payer=str(payer or "").strip()[:140],
-                    external_id=external_id,
-                    recorded_by=actor if getattr(actor, "pk", None) else None,
-                )
-        except IntegrityError:
-            # Another transaction recorded the same external id between our check and insert.
-            return PaymentEvent.objects.get(source=source, external_id=external_id)
+        row = PaymentEvent(
+            invoice_id=locked.pk,
+            kind=PaymentEvent.Kind.PAYMENT,
+            amount=amount,
+            date=date,
+            means=means,
+            source=source,
+            reference=str(reference or "").strip()[:140],
+            payer=str(payer or "").strip()[:140],
+            external_id=external_id,
+            recorded_by=actor if getattr(actor, "pk", None) else None,
+        )
+        if not external_id:
+            row.save()
+        else:
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                # Another transaction recorded the same external id between check and insert.
+                return PaymentEvent.objects.get(source=source, external_id=external_id)
+        event = row
         events.emit("payment.received", _payment_data(event, locked))
         if amount == locked.balance_due:
             events.emit(

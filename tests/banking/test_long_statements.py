@@ -174,7 +174,7 @@ def test_a_transfer_from_the_account_of_a_mandate_pays_that_companys_invoice(alp
 def test_the_page_follows_the_progress_then_reloads(alpha):
     with alpha.context():
         plan = long()
-    client = alpha.client(HTTP_ACCEPT_LANGUAGE="en")
+    client = alpha.client()  # the administrator's saved language: French
     client.post("/connexion/", {"username": alpha.admin_email, "password": PASSWORD})
 
     imported = client.post(HOME, {"file": _upload(plan.content), "format": "camt053"}, follow=True)
@@ -187,8 +187,8 @@ def test_the_page_follows_the_progress_then_reloads(alpha):
     finished = client.get(progress, HTTP_HX_REQUEST="true")
 
     page = imported.content.decode()
-    assert "being reconciled" in page and f'hx-get="{progress}"' in page
-    assert f"Reconciling: 0 of {LONG} entries" in polled.content.decode()
+    assert "en cours de rapprochement" in page and f'hx-get="{progress}"' in page
+    assert f"Rapprochement en cours : 0 opérations sur {LONG}" in polled.content.decode()
     assert 'hx-trigger="every 2s"' in polled.content.decode()
     assert finished["HX-Refresh"] == "true"
     assert "hx-trigger" not in finished.content.decode()

@@ -9,10 +9,13 @@ from html import unescape
 import pytest
 from django.utils import timezone
 
+from invoicing.services import document_store
 from sepa.models import Mandate
 from sepa.services import mandates_lapse
 from sepa.text import text_digest
+from tenants import storage
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.payments.factories import invoice_due
 from tests.sepa.factories import IBAN, OTHER_IBAN, company_with_admin, creditor_ready, mandate
 
 pytestmark = pytest.mark.django_db
@@ -254,3 +257,17 @@ def test_without_creditor_identifier_no_mandate_is_offered(alpha):
 def _sign_blind(client, company):
     data = {"holder_name": "X", "iban": IBAN, "bic": "AGRIFRPP", "consent": "on"}
     return client.post(_page(company), data)
+
+
+def test_an_invoice_of_a_company_with_a_mandate_names_it_instead_of_the_iban(alpha):
+    with alpha.context():
+        creditor_ready()
+        company, admin = company_with_admin()
+        signed = mandate(company, admin)
+        invoice = invoice_due(company)
+
+        document = document_store(invoice, notify=False)
+
+        xml = storage.get(document.xml_path).decode()
+        assert f"<ram:DirectDebitMandateID>{signed.reference}</ram:DirectDebitMandateID>" in xml
+        assert "<ram:TypeCode>59</ram:TypeCode>" in xml
