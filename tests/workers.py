@@ -9,11 +9,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.db import connection, connections
 
 
 def database_url_of_tests() -> str:
@@ -84,3 +85,33 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, every: float = 
             return True
         time.sleep(every)
     return condition()
+
+
+def firm_drop(slug: str) -> None:
+    """The firm, its schema and its S3 objects, gone."""
+    from tenants.export import prefix_remove
+    from tenants.models import Firm
+
+    connection.set_schema_to_public()
+    for firm in Firm.objects.filter(slug=slug):
+        prefix_remove(f"firms/{firm.schema_name}/")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(firm.schema_name)} CASCADE"
+            )
+        firm.delete()
+
+
+@contextlib.contextmanager
+def committed_firm(*, slug: str, name: str, siren: str) -> Iterator:
+    """A firm of its own, committed, so that workers in other processes or threads see it (the
+    test's module keeps the database out of a transaction); dropped afterwards."""
+    from firms.services import firm_open
+
+    firm_drop(slug)
+    firm = firm_open(name=name, slug=slug, siren=siren, admin_email=f"admin@{slug}.example").firm
+    try:
+        yield firm
+    finally:
+        connections.close_all()
+        firm_drop(slug)

@@ -7,20 +7,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
 from django_tenants.utils import schema_context
 
 from banking import selectors, services, tasks
 from banking.models import BankEntry, BankStatement
 from clients.models import User
-from firms.services import firm_open
 from payments.models import PaymentEvent
 from saas.celery import app as celery_app
 from tenants.models import Firm
 from tenants.tasks import send_for_firm
 from tests.banking.support import long_statement
 from tests.factories import siren
-from tests.workers import stop, wait_until, worker_start
+from tests.workers import committed_firm, stop, wait_until, worker_start
 
 pytestmark = pytest.mark.django_db
 SLUG = "rapprochement"
@@ -33,30 +31,10 @@ def _django_db_helper(django_db_setup, django_db_blocker) -> Iterator[None]:
         yield
 
 
-def _firm_drop() -> None:
-    connection.set_schema_to_public()
-    for firm in Firm.objects.filter(slug=SLUG):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(firm.schema_name)} CASCADE"
-            )
-        firm.delete()
-
-
 @pytest.fixture
 def firm() -> Iterator[Firm]:
-    _firm_drop()
-    made = firm_open(
-        name="Cabinet Rapprochement",
-        slug=SLUG,
-        siren=siren(77_002),
-        admin_email="admin@rapprochement.example",
-    ).firm
-    try:
+    with committed_firm(slug=SLUG, name="Cabinet Rapprochement", siren=siren(77_002)) as made:
         yield made
-    finally:
-        connections.close_all()
-        _firm_drop()
 
 
 @pytest.fixture

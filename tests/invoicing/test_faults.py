@@ -17,7 +17,6 @@ from moto.server import ThreadedMotoServer
 
 from clients.models import Company
 from entitlements.models import Subscription
-from firms.services import firm_open
 from invoicing import services
 from invoicing.models import BillingRunItem, Invoice, InvoiceDocument, Kind
 from saas.celery import app as celery_app
@@ -25,7 +24,7 @@ from tenants import storage
 from tenants.models import Firm
 from tests.factories import UserFactory, siren
 from tests.invoicing.factories import PERIOD, application, firm_profile_complete
-from tests.workers import kill, stop, wait_until, worker_start
+from tests.workers import committed_firm, kill, stop, wait_until, worker_start
 
 pytestmark = pytest.mark.django_db
 SLUG = "faults"
@@ -38,29 +37,12 @@ def _django_db_helper(django_db_setup, django_db_blocker) -> Iterator[None]:
         yield
 
 
-def _firm_drop() -> None:
-    connection.set_schema_to_public()
-    for firm in Firm.objects.filter(slug=SLUG):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(firm.schema_name)} CASCADE"
-            )
-        firm.delete()
-
-
 @pytest.fixture
 def firm() -> Iterator[Firm]:
-    _firm_drop()
-    made = firm_open(
-        name="Cabinet Pannes", slug=SLUG, siren="552100554", admin_email="admin@faults.example"
-    ).firm
-    with schema_context(made.schema_name):
-        firm_profile_complete()
-    try:
+    with committed_firm(slug=SLUG, name="Cabinet Pannes", siren="552100554") as made:
+        with schema_context(made.schema_name):
+            firm_profile_complete()
         yield made
-    finally:
-        connections.close_all()
-        _firm_drop()
 
 
 def companies(n: int) -> list[int]:

@@ -14,22 +14,19 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from django.db.models import Count
 from django_tenants.utils import schema_context
 from kombu import Connection
 from kombu.exceptions import OperationalError
 
-from firms.services import firm_open
 from invoicing import services, tasks
 from invoicing.models import BillingRunItem, Invoice, InvoiceDocument
 from saas.celery import app as celery_app
-from tenants.export import prefix_remove
-from tenants.models import Firm
 from tenants.tasks import SCHEMA_HEADER
 from tests.benchmarks.fixtures import firm_fill
 from tests.invoicing.factories import PERIOD
-from tests.workers import stop, wait_until, worker_start
+from tests.workers import committed_firm, stop, wait_until, worker_start
 
 RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 SLUG = "rabbitmq-workers"
@@ -62,30 +59,12 @@ def _django_db_helper(django_db_setup, django_db_blocker) -> Iterator[None]:
         yield
 
 
-def _firm_drop() -> None:
-    connection.set_schema_to_public()
-    for firm in Firm.objects.filter(slug=SLUG):
-        prefix_remove(f"firms/{firm.schema_name}/")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(firm.schema_name)} CASCADE"
-            )
-        firm.delete()
-
-
 @pytest.fixture
 def firm_schema() -> Iterator[str]:
-    _firm_drop()
-    schema = firm_open(
-        name="Cabinet Lapin", slug=SLUG, siren="552100554", admin_email="admin@lapin.example"
-    ).firm.schema_name
-    firm_fill(schema, COMPANIES)
-    connection.set_schema_to_public()
-    try:
-        yield schema
-    finally:
-        connections.close_all()
-        _firm_drop()
+    with committed_firm(slug=SLUG, name="Cabinet Lapin", siren="552100554") as firm:
+        firm_fill(firm.schema_name, COMPANIES)
+        connection.set_schema_to_public()
+        yield firm.schema_name
 
 
 @pytest.fixture
@@ -119,7 +98,7 @@ def test_two_workers_on_one_rabbitmq_queue_share_the_monthly_run(
     workers = [worker_start(name=name, log=logs[name]) for name in WORKERS]
     names = [f"{name}@{socket.gethostname()}" for name in WORKERS]
     try:
-        assert wait_until(lambda: _answering(broker, names), timeout=60, every=0.5), [
+        assert wait_until(lambda: _answering(broker, names), timeout=180, every=0.5), [
             log.read_text()[-2000:] for log in logs.values()
         ]
 

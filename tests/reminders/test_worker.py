@@ -7,11 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
 from django_tenants.utils import schema_context
 
 from clients.models import Membership
-from firms.services import firm_open
 from reminders import tasks
 from reminders.models import Reminder
 from saas.celery import app as celery_app
@@ -19,7 +17,7 @@ from tenants.models import Firm
 from tenants.tasks import send_for_firm
 from tests.factories import CompanyFactory, MembershipFactory, UserFactory, siren
 from tests.payments.factories import invoice_due
-from tests.workers import stop, wait_until, worker_start
+from tests.workers import committed_firm, stop, wait_until, worker_start
 
 pytestmark = pytest.mark.django_db
 SLUG = "relances"
@@ -32,30 +30,10 @@ def _django_db_helper(django_db_setup, django_db_blocker) -> Iterator[None]:
         yield
 
 
-def _firm_drop() -> None:
-    connection.set_schema_to_public()
-    for firm in Firm.objects.filter(slug=SLUG):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(firm.schema_name)} CASCADE"
-            )
-        firm.delete()
-
-
 @pytest.fixture
 def firm() -> Iterator[Firm]:
-    _firm_drop()
-    made = firm_open(
-        name="Cabinet Relances",
-        slug=SLUG,
-        siren=siren(77_001),
-        admin_email="admin@relances.example",
-    ).firm
-    try:
+    with committed_firm(slug=SLUG, name="Cabinet Relances", siren=siren(77_001)) as made:
         yield made
-    finally:
-        connections.close_all()
-        _firm_drop()
 
 
 @pytest.fixture

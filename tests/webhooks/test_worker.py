@@ -7,17 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.db import connection, connections
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from clients import services as clients
 from clients.models import User
-from firms.services import firm_open
 from saas.celery import app as celery_app
 from tenants.models import Firm
 from tests.factories import siren
 from tests.webhooks.receiver import Receiver, signature_valid
-from tests.workers import wait_until
+from tests.workers import committed_firm, wait_until
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookEvent
 
@@ -32,27 +31,10 @@ def _django_db_helper(django_db_setup, django_db_blocker) -> Iterator[None]:
         yield
 
 
-def _firm_drop() -> None:
-    connection.set_schema_to_public()
-    for firm in Firm.objects.filter(slug=SLUG):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(firm.schema_name)} CASCADE"
-            )
-        firm.delete()
-
-
 @pytest.fixture
 def firm() -> Iterator[Firm]:
-    _firm_drop()
-    made = firm_open(
-        name="Cabinet Crochets", slug=SLUG, siren="552100554", admin_email="admin@crochets.example"
-    ).firm
-    try:
+    with committed_firm(slug=SLUG, name="Cabinet Crochets", siren="552100554") as made:
         yield made
-    finally:
-        connections.close_all()
-        _firm_drop()
 
 
 @pytest.fixture
