@@ -147,6 +147,8 @@ class Company(models.Model):
         verbose_name = _("company")
         verbose_name_plural = _("companies")
         ordering = ["legal_name", "id"]
+        # The lists' order: a page of a large firm is read off the index, not sorted.
+        indexes = [models.Index(fields=["legal_name", "id"], name="company_by_name")]
 
     def __str__(self) -> str:
         return self.legal_name

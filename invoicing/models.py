@@ -197,6 +197,8 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["company", "-issue_date"]),
             models.Index(fields=["kind", "-issue_date"]),
+            # The lists' order (latest first): a page is read off the index, not sorted.
+            models.Index(fields=["-issue_date", "-id"], name="invoice_latest_first"),
         ]
 
     def __str__(self) -> str:

@@ -20,6 +20,8 @@ from django.db.models import (
     DecimalField,
     Exists,
     F,
+    Max,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -44,17 +46,18 @@ DOWNLOAD = "download_invoices"
 
 
 def _companies_with_right(user: User, codename: str) -> QuerySet[Company]:
-    admin = Membership.objects.filter(
-        user_id=user.pk, company_id=OuterRef("pk"), role=Membership.Role.ADMIN
-    )
+    # Driven from the user's few memberships (one indexed IN) rather than a test on every
+    # company of the firm, which the planner cannot estimate and pays for at every size.
     granted = CompanyUserObjectPermission.objects.filter(
         user_id=user.pk,
-        content_object_id=OuterRef("pk"),
+        content_object_id=OuterRef("company_id"),
         permission__codename=codename,
         permission__content_type__app_label="clients",
     )
-    member = Membership.objects.filter(user_id=user.pk, company_id=OuterRef("pk"))
-    return Company.objects.filter(Exists(admin) | (Exists(granted) & Exists(member)))
+    mine = Membership.objects.filter(
+        Q(role=Membership.Role.ADMIN) | Exists(granted), user_id=user.pk
+    ).values("company_id")
+    return Company.objects.filter(pk__in=mine)
 
 
 def invoice_companies_for(actor: Any, codename: str = VIEW) -> QuerySet[Company]:
@@ -68,10 +71,15 @@ def invoice_companies_for(actor: Any, codename: str = VIEW) -> QuerySet[Company]
     return _companies_with_right(actor, codename)
 
 
+def _invoices_for(actor: Any, codename: str) -> QuerySet[Invoice]:
+    # Every invoice has a company: firm-wide, a join with every company filters nothing out.
+    if is_firm_wide(actor):
+        return Invoice.objects.all()
+    return Invoice.objects.filter(company__in=invoice_companies_for(actor, codename))
+
+
 def invoices_visible_to(actor: Any) -> QuerySet[Invoice]:
-    return Invoice.objects.filter(company__in=invoice_companies_for(actor)).select_related(
-        "company", "document", "credited_invoice"
-    )
+    return _invoices_for(actor, VIEW).select_related("company", "document", "credited_invoice")
 
 
 def invoices_filtered(
@@ -108,7 +116,7 @@ def payment_status_q(status: str) -> Q:
 def access_invoice(actor: Any, invoice_id: Any, codename: str = VIEW) -> Invoice:
     try:
         return (
-            Invoice.objects.filter(company__in=invoice_companies_for(actor, codename))
+            _invoices_for(actor, codename)
             .select_related("company", "document", "credited_invoice")
             .get(pk=int(invoice_id))
         )
@@ -121,7 +129,23 @@ def may_download(actor: Any, invoice: Invoice) -> bool:
 
 
 def invoice_years(invoices: QuerySet[Invoice]) -> list[int]:
-    return sorted({day.year for day in invoices.dates("issue_date", "year")}, reverse=True)
+    """The years with at least one of `invoices`, latest first. The first and the last year
+    come from the ends of the issue-date index; each year between is one probe of it (LIMIT
+    1), rather than a DISTINCT over every invoice."""
+    invoices = invoices.order_by()
+    bounds = invoices.aggregate(first=Min("issue_date"), last=Max("issue_date"))
+    if bounds["first"] is None:
+        return []
+    first, last = bounds["first"].year, bounds["last"].year
+    between = range(last - 1, first, -1)
+    if not between:
+        return sorted({first, last}, reverse=True)
+    probes = [
+        invoices.filter(issue_date__year=year).values_list("issue_date", flat=True)[:1]
+        for year in between
+    ]
+    found = probes[0].union(*probes[1:], all=True) if len(probes) > 1 else probes[0]
+    return sorted({last, first, *(day.year for day in found)}, reverse=True)
 
 
 def runs_visible_to(actor: Any) -> QuerySet[BillingRun]:
@@ -215,6 +239,18 @@ def invoices_with_status(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
             output_field=CharField(),
         ),
     )
+
+
+def invoices_with_status_paged(
+    invoices: QuerySet[Invoice], page_rows: QuerySet[Invoice]
+) -> list[Invoice]:
+    """`page_rows` (one page sliced from `invoices`) annotated by `invoices_with_status`, in
+    the page's order. The page's ids are read first and the payment sums then computed for
+    those rows only: an OFFSET deep into a large list would otherwise compute them for every
+    row it skips."""
+    ids = list(page_rows.values_list("pk", flat=True))
+    rows = invoices_with_status(invoices).in_bulk(ids)
+    return [rows[pk] for pk in ids]
 
 
 def runs_counted(runs: QuerySet[BillingRun]) -> QuerySet[BillingRun]:

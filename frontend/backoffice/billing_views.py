@@ -277,8 +277,9 @@ def invoice_list(request):
             match |= Q(company__siren__startswith=digits)
         invoices = invoices.filter(match)
     # Numbers run per series: the latest document first, whatever its series.
-    invoices = selectors.invoices_with_status(invoices).order_by("-issue_date", "-id")
+    invoices = invoices.order_by("-issue_date", "-id")
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.invoices_with_status_paged(invoices, page.object_list)
     company = None
     if data.get("company"):
         company = selectors.invoice_companies_for(request.user).filter(pk=data["company"]).first()

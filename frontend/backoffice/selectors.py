@@ -3,7 +3,8 @@ rights (missing and not theirs are the same 404), the firm's staff, what awaits 
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from clients.models import Company, Invitation, Membership, ReactivationRequest, User
@@ -34,9 +35,18 @@ def companies_search(
         companies = companies.filter(accountant__isnull=True)
     elif accountant.isdigit():
         companies = companies.filter(accountant_id=int(accountant))
+    # A correlated count rather than a GROUP BY over every membership: the paginator's count
+    # leaves it out, and the page only computes it for its own rows.
+    members = (
+        Membership.objects.filter(company=OuterRef("pk"))
+        .order_by()
+        .values("company")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return (
         companies.select_related("accountant")
-        .annotate(member_count=Count("memberships"))
+        .annotate(member_count=Coalesce(Subquery(members), 0))
         .order_by("legal_name", "id")
     )
 

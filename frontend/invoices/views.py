@@ -30,7 +30,7 @@ from invoicing.selectors import (
     invoice_years,
     invoices_filtered,
     invoices_visible_to,
-    invoices_with_status,
+    invoices_with_status_paged,
 )
 from invoicing.services import DocumentAltered, document_verified_path
 from tenants import storage
@@ -95,10 +95,9 @@ def _listing(request, company: Company | None = None, **extra) -> tuple[dict[str
         list_url = reverse("account:invoices")
     form = InvoiceFilterForm(request.GET or None, companies=companies, years=invoice_years(visible))
     filters = form.filters()
-    invoices = invoices_with_status(invoices_filtered(visible, **filters)).order_by(
-        "-issue_date", "-pk"
-    )
+    invoices = invoices_filtered(visible, **filters).order_by("-issue_date", "-pk")
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = invoices_with_status_paged(invoices, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
