@@ -372,6 +372,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Choice sets that share a field name with another resource's get a name of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "BankStatementFormatEnum": "banking.models.StatementFormat",
+        "BankStatementStatusEnum": [("pending", "pending"), ("done", "done")],
+    },
 }
 
 # One line per event on stderr: JSON in production (request id, firm schema, user id; task id,
