@@ -194,6 +194,7 @@ def test_a_key_without_scopes_may_read_and_write_every_group(alpha):
         "entitlements:write",
         "invoicing:write",
         "webhooks:write",
+        "payments:write",
     ]
 
 
