@@ -31,7 +31,9 @@ from tests.workers import committed_firm, stop, wait_until, worker_start
 RABBITMQ_URL = os.environ.get("RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 SLUG = "rabbitmq-workers"
 COMPANIES = 300  # six chunks of services.CHUNK_SIZE companies
-WORKERS = ("north", "south")
+# Node names of this run only: a worker left over by another run (its own pidbox queue on the
+# broker, exclusive) must not stand in the way.
+WORKERS = tuple(f"{side}-{os.getpid()}" for side in ("north", "south"))
 
 
 def _rabbitmq_reachable() -> bool:
