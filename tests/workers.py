@@ -59,7 +59,17 @@ def worker_start(
         stdout=log.open("a"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_die_with_parent,
     )
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM when the test process dies, even killed, rather than
+    living on and taking the next run's tasks."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def kill(process: subprocess.Popen) -> None:
