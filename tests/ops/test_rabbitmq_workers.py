@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from celery import Celery
 from django.conf import settings
 from django.db import connection
 from django.db.models import Count
@@ -80,8 +81,13 @@ def broker() -> Iterator[Connection]:
             rabbitmq.default_channel.queue_delete(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
-def _answering(broker: Connection, names: list[str]) -> bool:
-    return len(celery_app.control.ping(destination=names, timeout=1, connection=broker)) == 2
+# Remote control over RabbitMQ from an app of its own: the test run's app publishes control
+# messages through its producer pool, on the test run's broker, whatever connection is given.
+control = Celery("rabbitmq-control", broker=RABBITMQ_URL, set_as_current=False).control
+
+
+def _answering(names: list[str]) -> bool:
+    return len(control.ping(destination=names, timeout=1)) == 2
 
 
 def _finished(schema: str) -> bool:
@@ -100,7 +106,7 @@ def test_two_workers_on_one_rabbitmq_queue_share_the_monthly_run(
     workers = [worker_start(name=name, log=logs[name]) for name in WORKERS]
     names = [f"{name}@{socket.gethostname()}" for name in WORKERS]
     try:
-        assert wait_until(lambda: _answering(broker, names), timeout=180, every=0.5), [
+        assert wait_until(lambda: _answering(names), timeout=180, every=0.5), [
             log.read_text()[-2000:] for log in logs.values()
         ]
 
@@ -109,7 +115,7 @@ def test_two_workers_on_one_rabbitmq_queue_share_the_monthly_run(
             (PERIOD.isoformat(),), headers={SCHEMA_HEADER: firm_schema}, connection=broker
         )
         finished = wait_until(lambda: _finished(firm_schema), timeout=240, every=0.5)
-        stats = celery_app.control.inspect(destination=names, timeout=5, connection=broker).stats()
+        stats = control.inspect(destination=names, timeout=5).stats()
     finally:
         for worker in workers:
             stop(worker)
