@@ -33,7 +33,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit --quiet --recursive --severity-level high --exclude '*/migrations/*' \
-		saas tenants firms clients entitlements invoicing api frontend
+		saas tenants firms clients entitlements invoicing api frontend webhooks \
+		payments sepa banking cards reminders
 
 # The Compose file, checked by Compose itself where its plugin is installed.
 infra-check:
